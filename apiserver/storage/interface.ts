@@ -1,0 +1,103 @@
+// The storage contract: kind-agnostic keys, immutable objects, one global revision, events and watches.
+// The in-memory store is the embedded default; an etcd-backed one would implement the same interface and
+// pass the same contract suite (storage.contract.ts).
+import type { KubeObject } from '../machinery/object.ts';
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** One committed change. `object` carries the event's revision; for DELETED it is the last state. */
+export interface StorageEvent {
+  readonly type: EventType;
+  readonly key: string;
+  readonly revision: number;
+  readonly object: KubeObject;
+  /** The state before this change (MODIFIED and DELETED). */
+  readonly prevObject?: KubeObject;
+}
+
+/** What a watcher receives: a change as the watcher's filter sees it, or a bookmark. */
+export interface WatchItem {
+  readonly type: EventType | 'BOOKMARK';
+  readonly revision: number;
+  /** Absent for bookmarks. */
+  readonly object?: KubeObject;
+}
+
+export interface Preconditions {
+  uid?: string;
+  resourceVersion?: string;
+}
+
+export interface ListOptions {
+  /** Serve the list as it was at this revision (paging through a snapshot); default: now. */
+  atRevision?: number;
+  /** Only keys strictly after this one (relative to the prefix). */
+  startAfter?: string;
+  /** At most this many matching items; 0 or undefined: no limit. */
+  limit?: number;
+  filter?: (obj: KubeObject) => boolean;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  /** The revision the list reflects. */
+  revision: number;
+  /** Set when a limit cut the list: the last returned key, relative to the prefix. */
+  continueAfter?: string;
+  /** Items left after this page, when known (only without a filter, as upstream). */
+  remainingItemCount?: number;
+}
+
+export interface WatchOptions {
+  /** Replay every event after this revision, then stream; undefined: synthetic ADDED for every current object first. */
+  fromRevision?: number;
+  filter?: (obj: KubeObject) => boolean;
+  /** Disconnect the watcher when this many items wait undelivered. */
+  bufferLimit?: number;
+}
+
+export interface StorageWatcher {
+  /** Removes and returns every item that waits. */
+  take(): WatchItem[];
+  /** Called (at most once per call of this method) when items are waiting or the watcher closed. */
+  whenReady(cb: () => void): void;
+  /** Queues a bookmark at the store's current revision. */
+  requestBookmark(): void;
+  stop(): void;
+  readonly closed: boolean;
+  /** Why the store closed the watcher, if it did. */
+  readonly closeReason: string | undefined;
+}
+
+/** A decision of a guaranteed update: the new object, or undefined for "leave it unchanged". */
+export type UpdateFn = (current: KubeObject) => KubeObject | undefined;
+
+/** create and guaranteedUpdate take ownership of the objects they are given (the in-memory store freezes them). */
+export interface Storage {
+  /** The current global revision. */
+  revision(): Promise<number>;
+  create(key: string, obj: KubeObject): Promise<KubeObject>;
+  get(key: string): Promise<KubeObject | undefined>;
+  list(prefix: string, opts?: ListOptions): Promise<ListResult>;
+  /** Applies fn to the current object atomically; an unchanged result writes nothing and bumps nothing. */
+  guaranteedUpdate(key: string, fn: UpdateFn): Promise<{ object: KubeObject; changed: boolean }>;
+  delete(key: string, preconditions?: Preconditions): Promise<KubeObject>;
+  watch(prefix: string, opts?: WatchOptions): StorageWatcher;
+  /** How many events the store keeps for watches and snapshots. */
+  readonly historyLimit: number;
+}
+
+export type StorageErrorCode = 'KeyExists' | 'KeyNotFound' | 'PreconditionFailed' | 'Expired' | 'InvalidObject';
+
+/** Storage speaks only of keys; the registry turns these into API Status errors in one place. */
+export class StorageError extends Error {
+  constructor(
+    readonly code: StorageErrorCode,
+    readonly key: string,
+    message: string,
+    readonly details: { expected?: string; actual?: string; field?: 'uid' | 'resourceVersion'; oldest?: number } = {},
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}

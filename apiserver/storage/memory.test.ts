@@ -1,0 +1,4 @@
+import { MemoryStorage } from './memory.ts';
+import { storageContract } from './storage.contract.ts';
+
+storageContract('MemoryStorage', (opts) => new MemoryStorage(opts));
