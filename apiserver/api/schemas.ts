@@ -1,0 +1,87 @@
+// zod schemas that check the shape of objects at the boundary. Unknown fields are kept, except that
+// fieldValidation=Strict refuses fields the kind does not have (at the top level and in metadata).
+import { z } from 'zod';
+import type { KubeObject } from '../machinery/object.ts';
+import type { KindInfo } from './kinds.ts';
+
+const stringMap = z.record(z.string(), z.string());
+
+export const ownerReferenceSchema = z.looseObject({
+  apiVersion: z.string(),
+  kind: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  controller: z.boolean().optional(),
+  blockOwnerDeletion: z.boolean().optional(),
+});
+
+const objectMetaShape = {
+  name: z.string().optional(),
+  generateName: z.string().optional(),
+  namespace: z.string().optional(),
+  selfLink: z.string().optional(),
+  uid: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  generation: z.number().int().optional(),
+  creationTimestamp: z.string().nullable().optional(),
+  deletionTimestamp: z.string().nullable().optional(),
+  deletionGracePeriodSeconds: z.number().int().nullable().optional(),
+  labels: stringMap.nullable().optional(),
+  annotations: stringMap.nullable().optional(),
+  ownerReferences: z.array(ownerReferenceSchema).nullable().optional(),
+  finalizers: z.array(z.string()).nullable().optional(),
+  managedFields: z.array(z.looseObject({})).nullable().optional(),
+};
+
+export const objectMetaFields = new Set(Object.keys(objectMetaShape));
+
+const objectSchema = z.looseObject({
+  apiVersion: z.string().optional(),
+  kind: z.string().optional(),
+  metadata: z.looseObject(objectMetaShape).nullable().optional(),
+});
+
+/** Top-level fields per kind beyond apiVersion, kind, metadata; undefined means spec and status. */
+const topLevelFields: Record<string, readonly string[]> = {
+  ConfigMap: ['data', 'binaryData', 'immutable'],
+  Secret: ['data', 'stringData', 'type', 'immutable'],
+  ServiceAccount: ['secrets', 'imagePullSecrets', 'automountServiceAccountToken'],
+  Event: [
+    'involvedObject', 'reason', 'message', 'source', 'firstTimestamp', 'lastTimestamp', 'count', 'type', 'eventTime',
+    'series', 'action', 'related', 'reportingComponent', 'reportingInstance',
+    // events.k8s.io/v1
+    'regarding', 'note', 'reportingController', 'deprecatedSource', 'deprecatedFirstTimestamp', 'deprecatedLastTimestamp', 'deprecatedCount',
+  ],
+};
+
+export class DecodeError extends Error {}
+
+const goType = (expected: string): string =>
+  ({ string: 'string', number: 'int64', boolean: 'bool', object: 'map[string]interface {}', array: '[]interface {}' })[expected] ?? expected;
+
+/** Checks an incoming object's shape; the message follows the upstream JSON decoder's. */
+export function decodeObject(info: KindInfo, body: unknown): KubeObject {
+  const res = objectSchema.safeParse(body);
+  if (!res.success) {
+    const issue = res.error.issues[0];
+    const path = issue?.path.join('.') ?? '';
+    const what = issue && 'expected' in issue ? `json: cannot unmarshal into Go struct field ${info.kind}.${path} of type ${goType(String(issue.expected))}` : (issue?.message ?? 'invalid object');
+    throw new DecodeError(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${what}`);
+  }
+  const obj = res.data as KubeObject;
+  if (obj.metadata === null || obj.metadata === undefined) obj.metadata = {};
+  // Null collections are the same as absent ones, as Go's decoder makes them nil.
+  for (const k of ['labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const) {
+    if (obj.metadata[k] === null) delete obj.metadata[k];
+  }
+  return obj;
+}
+
+/** Unknown field paths, for fieldValidation Strict and Warn. */
+export function unknownFields(info: KindInfo, obj: KubeObject): string[] {
+  const known = new Set(['apiVersion', 'kind', 'metadata', ...(topLevelFields[info.kind] ?? ['spec', 'status'])]);
+  const out: string[] = [];
+  for (const k of Object.keys(obj)) if (!known.has(k)) out.push(k);
+  for (const k of Object.keys(obj.metadata)) if (!objectMetaFields.has(k)) out.push(`metadata.${k}`);
+  return out;
+}

@@ -1,0 +1,38 @@
+// Assembles the API server: storage, registry and the HTTP adapter, with injected Clock and Random.
+import { RealClock, type Clock } from './machinery/clock.ts';
+import { quietLogger, type Logger } from './machinery/log.ts';
+import { systemRandom, type Random } from './machinery/random.ts';
+import { Registry } from './registry/registry.ts';
+import { createApp, listen, type RunningServer } from './http/server.ts';
+import type { ResourceContext } from './http/resources.ts';
+import type { Storage } from './storage/interface.ts';
+import { MemoryStorage } from './storage/memory.ts';
+
+export interface ApiServerConfig {
+  port?: number;
+  host?: string;
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+  storage?: Storage;
+  /** Events kept for watches (older resourceVersions get 410). */
+  watchHistory?: number;
+  deliver?: ResourceContext['deliver'];
+}
+
+export interface ApiServer extends RunningServer {
+  registry: Registry;
+  storage: Storage;
+}
+
+export async function startApiServer(cfg: ApiServerConfig = {}): Promise<ApiServer> {
+  const clock = cfg.clock ?? new RealClock();
+  const random = cfg.random ?? systemRandom();
+  const logger = cfg.logger ?? quietLogger();
+  const storage = cfg.storage ?? new MemoryStorage(cfg.watchHistory ? { historyLimit: cfg.watchHistory } : {});
+  const registry = new Registry({ storage, clock, random });
+  await registry.bootstrap();
+  const app = createApp({ registry, clock, random, logger, deliver: cfg.deliver });
+  const running = await listen(app, cfg.port ?? 0, cfg.host ?? '127.0.0.1');
+  return { ...running, registry, storage };
+}

@@ -1,0 +1,147 @@
+// Requests on resources: one registry call per request, the result written once.
+import type { Request, Response } from 'express';
+import { apiVersionOf } from '../api/kinds.ts';
+import { badRequest, methodNotAllowed, pathNotFound, StatusError } from '../machinery/errors.ts';
+import type { Clock } from '../machinery/clock.ts';
+import type { Random } from '../machinery/random.ts';
+import { jsonOf } from '../machinery/json.ts';
+import type { KubeObject } from '../machinery/object.ts';
+import type { Registry } from '../registry/registry.ts';
+import type { ListOutcome, ResourceStore } from '../registry/store.ts';
+import { decodeBody, decodePatch } from './body.ts';
+import type { ResourcePath } from './paths.ts';
+import { acceptedPatchTypes, patchFunction } from './patch.ts';
+import { deleteOptions, isTrue, listQuery, writeOptions } from './query.ts';
+import { sendJson, toStatus } from './respond.ts';
+import { jsonEncoder, serveWatch, serveWatchError, type WatchServeOptions } from './watch.ts';
+
+/** kube-apiserver's --min-request-timeout: a watch without timeoutSeconds lasts this × [1, 2). */
+export const minRequestTimeoutMs = 1_800_000;
+
+export interface ResourceContext {
+  registry: Registry;
+  clock: Clock;
+  random: Random;
+  /** Lets the interleaving layer hold or reorder watch deliveries. */
+  deliver?: WatchServeOptions['deliver'];
+}
+
+function listJson(store: ResourceStore, out: ListOutcome): string {
+  const meta: Record<string, unknown> = { resourceVersion: out.resourceVersion };
+  if (out.continue) meta.continue = out.continue;
+  if (out.remainingItemCount !== undefined) meta.remainingItemCount = out.remainingItemCount;
+  const head = JSON.stringify({ kind: store.info.listKind, apiVersion: apiVersionOf(store.info), metadata: meta });
+  // Items are stored snapshots: their JSON is cached and shared.
+  return `${head.slice(0, -1)},"items":[${out.items.map((o) => jsonOf(o)).join(',')}]}`;
+}
+
+export async function handleResource(ctx: ResourceContext, req: Request, res: Response, p: ResourcePath): Promise<void> {
+  const store = ctx.registry.lookup(p.group, p.version, p.plural);
+  if (!store) throw pathNotFound();
+  const info = store.info;
+  if (p.namespace !== undefined && !info.namespaced) throw pathNotFound();
+  const ns = info.namespaced ? p.namespace : undefined;
+  const q = new URL(req.originalUrl, 'http://x').searchParams;
+  const raw = Buffer.isBuffer(req.body) ? (req.body as Buffer) : undefined;
+  const method = req.method.toUpperCase();
+  const gr = { group: info.group, resource: info.plural };
+
+  if (p.subresource !== undefined && p.subresource !== 'status') throw pathNotFound();
+  if (p.subresource === 'status' && !info.subresources.status) throw pathNotFound();
+
+  if (p.name === undefined) {
+    switch (method) {
+      case 'GET': {
+        const lq = listQuery(q);
+        if (isTrue(q.get('watch'))) {
+          await startWatch(ctx, req, res, store, ns, q);
+          return;
+        }
+        sendJson(res, 200, listJson(store, await store.list(ns, lq)));
+        return;
+      }
+      case 'POST': {
+        const body = decodeBody(raw, req.headers['content-type']);
+        if (body === undefined) throw badRequest('the body of the request was empty');
+        const out = await store.create(ns, body, writeOptions(q, 'CreateOptions'));
+        sendJson(res, 201, jsonOf(out.object), out.warnings);
+        return;
+      }
+      case 'DELETE': {
+        const body = decodeBody(raw, req.headers['content-type']);
+        const out = await store.deleteCollection(ns, listQuery(q), deleteOptions(q, body));
+        sendJson(res, 200, listJson(store, out));
+        return;
+      }
+      default:
+        throw methodNotAllowed(method, gr);
+    }
+  }
+
+  const name = p.name;
+  const sub = p.subresource === 'status' ? ('status' as const) : undefined;
+  switch (method) {
+    case 'GET':
+      sendJson(res, 200, jsonOf(await store.get(ns, name)));
+      return;
+    case 'PUT': {
+      const body = decodeBody(raw, req.headers['content-type']);
+      if (body === undefined) throw badRequest('the body of the request was empty');
+      const out = await store.update(ns, name, body, { ...writeOptions(q, 'UpdateOptions'), subresource: sub });
+      sendJson(res, 200, jsonOf(out.object), out.warnings);
+      return;
+    }
+    case 'PATCH': {
+      const { type, body } = decodePatch(raw, req.headers['content-type'], acceptedPatchTypes(info));
+      const opts = writeOptions(q, 'PatchOptions');
+      if (type === 'apply') throw new StatusError({ ...badRequest('server-side apply is not supported yet').status, code: 415, reason: 'UnsupportedMediaType' });
+      if (opts.force !== undefined) {
+        throw new StatusError({
+          kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+          message: 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch',
+          reason: 'Invalid', details: { group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' }] }, code: 422,
+        });
+      }
+      const out = await store.patch(ns, name, patchFunction(info, type, body), { ...opts, subresource: sub });
+      sendJson(res, 200, jsonOf(out.object), out.warnings);
+      return;
+    }
+    case 'DELETE': {
+      if (sub) throw methodNotAllowed(method, gr);
+      const body = decodeBody(raw, req.headers['content-type']);
+      const out = await store.delete(ns, name, deleteOptions(q, body));
+      sendJson(res, out.code, jsonOf(out.object as KubeObject));
+      return;
+    }
+    default:
+      throw methodNotAllowed(method, gr);
+  }
+}
+
+async function startWatch(ctx: ResourceContext, req: Request, res: Response, store: ResourceStore, ns: string | undefined, q: URLSearchParams): Promise<void> {
+  const lq = listQuery(q);
+  // A name in the path is a legacy form; a fieldSelector on metadata.name is the normal one.
+  const timeoutParam = q.get('timeoutSeconds');
+  const timeoutMs = timeoutParam !== null && timeoutParam !== '' ? Number(timeoutParam) * 1000 : minRequestTimeoutMs * (1 + ctx.random.float());
+  if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw badRequest(`invalid timeoutSeconds: ${timeoutParam}`);
+  let watcher;
+  try {
+    watcher = await store.watch(ns, lq);
+  } catch (e) {
+    const status = toStatus(e);
+    // Too old or too new revisions arrive as an ERROR event on an open stream, as the watch cache sends them.
+    if (status.code === 410 || status.code === 504) {
+      serveWatchError(res, status);
+      return;
+    }
+    throw e;
+  }
+  serveWatch(req, res, watcher, {
+    clock: ctx.clock,
+    timeoutMs,
+    bookmarks: isTrue(q.get('allowWatchBookmarks')),
+    encode: jsonEncoder({ kind: store.info.kind, apiVersion: apiVersionOf(store.info) }),
+    deliver: ctx.deliver,
+  });
+}
+

@@ -1,0 +1,125 @@
+// The express adapter: routing, body decoding, version and health endpoints, discovery, and Status
+// responses for every failure. Express is used only here.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { badRequest, pathNotFound, requestEntityTooLarge, type Status } from '../machinery/errors.ts';
+import type { Clock } from '../machinery/clock.ts';
+import type { Random } from '../machinery/random.ts';
+import type { Registry } from '../registry/registry.ts';
+import { apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
+import { parsePath } from './paths.ts';
+import { handleResource, type ResourceContext } from './resources.ts';
+import { sendJson, sendStatus, toStatus } from './respond.ts';
+
+/** The largest request body accepted (kube-apiserver's default for JSON). */
+export const maxRequestBodyBytes = 3 * 1024 * 1024;
+
+export const serverVersion = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.4-racelab',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2025-04-22T00:00:00Z',
+  goVersion: 'go1.23.8',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+export interface ApiServerOptions {
+  registry: Registry;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  deliver?: ResourceContext['deliver'];
+}
+
+function asyncRoute(fn: (req: Request, res: Response) => Promise<void> | void) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    Promise.resolve()
+      .then(() => fn(req, res))
+      .catch(next);
+  };
+}
+
+export function createApp(opts: ApiServerOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'simple');
+  const ctx: ResourceContext = { registry: opts.registry, clock: opts.clock, random: opts.random, deliver: opts.deliver };
+
+  app.use(express.raw({ type: () => true, limit: maxRequestBodyBytes }));
+
+  const version = (_req: Request, res: Response): void => sendJson(res, 200, serverVersion);
+  app.get(['/version', '/version/'], version);
+  const ok = (_req: Request, res: Response): void => {
+    res.status(200).type('text/plain').send('ok');
+  };
+  app.get(['/healthz', '/readyz', '/livez', '/healthz/*rest', '/readyz/*rest', '/livez/*rest'], ok);
+
+  app.get(['/api', '/api/'], (req, res) => sendJson(res, 200, apiVersions(req.headers.host ?? '')));
+  app.get(['/apis', '/apis/'], (_req, res) => sendJson(res, 200, apiGroupList(opts.registry.kinds())));
+
+  app.use(
+    asyncRoute(async (req, res) => {
+      const parsed = parsePath(req.path);
+      if (parsed.type === 'resource') {
+        await handleResource(ctx, req, res, parsed.path);
+        return;
+      }
+      if (parsed.type === 'groupVersion' && req.method === 'GET') {
+        const doc = apiResourceList(opts.registry.kinds(), parsed.group, parsed.version);
+        if (doc) {
+          sendJson(res, 200, doc);
+          return;
+        }
+      }
+      throw pathNotFound();
+    }),
+  );
+
+  // Every failure becomes a Status; the server keeps answering.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let status: Status;
+    const e = err as { type?: string; status?: number; limit?: number };
+    if (e && e.type === 'entity.too.large') status = requestEntityTooLarge(`Request entity too large: limit is ${maxRequestBodyBytes}`).status;
+    else if (e && typeof e.status === 'number' && e.status === 400 && e.type) status = badRequest(`the request body could not be read: ${e.type}`).status;
+    else status = toStatus(err);
+    if (status.code >= 500) opts.logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+    sendStatus(res, status);
+  });
+  return app;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Listens on host:port (port 0: an ephemeral port) and resolves once the server answers. */
+export function listen(app: express.Express, port: number, host: string): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.keepAliveTimeout = 65_000;
+    server.once('error', reject);
+    server.once('listening', () => {
+      const addr = server.address() as AddressInfo;
+      const shownHost = host.includes(':') ? `[${host}]` : host;
+      resolve({
+        url: `http://${shownHost}:${addr.port}`,
+        port: addr.port,
+        server,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,94 @@
+// Watch streams: headers flushed at once, one JSON event per line, timeoutSeconds honoured, bookmarks on
+// request, disconnects detected on the response, and too-old revisions answered with an ERROR event.
+import type { Request, Response } from 'express';
+import type { Clock, TimerHandle } from '../machinery/clock.ts';
+import { jsonOf } from '../machinery/json.ts';
+import type { Status } from '../machinery/errors.ts';
+import type { StorageWatcher, WatchItem } from '../storage/interface.ts';
+
+/** The real server's bookmark cadence (cacher.go) and the lead before the deadline (cache_watcher.go). */
+export const bookmarkIntervalMs = 60_000;
+export const bookmarkBeforeDeadlineMs = 2_000;
+
+/** Encodes one item as a line; a watch of Tables uses its own. */
+export type WatchEncoder = (item: WatchItem) => string;
+
+export function jsonEncoder(bookmarkKind: { kind: string; apiVersion: string }): WatchEncoder {
+  return (item) => {
+    if (item.type === 'BOOKMARK') {
+      return `{"type":"BOOKMARK","object":${JSON.stringify({ kind: bookmarkKind.kind, apiVersion: bookmarkKind.apiVersion, metadata: { resourceVersion: String(item.revision) } })}}\n`;
+    }
+    return `{"type":"${item.type}","object":${jsonOf(item.object as object)}}\n`;
+  };
+}
+
+export function errorEventLine(status: Status): string {
+  return `${JSON.stringify({ type: 'ERROR', object: status })}\n`;
+}
+
+function startStream(res: Response): void {
+  res.status(200);
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Cache-Control', 'no-cache, private');
+  res.setHeader('Transfer-Encoding', 'chunked');
+  res.flushHeaders();
+}
+
+/** A watch that fails before it starts: 200, one ERROR event, close (cacher.go errWatcher). */
+export function serveWatchError(res: Response, status: Status): void {
+  startStream(res);
+  res.end(errorEventLine(status));
+}
+
+export interface WatchServeOptions {
+  clock: Clock;
+  timeoutMs: number;
+  bookmarks: boolean;
+  encode: WatchEncoder;
+  /** Hands items to the wire; the interleaving layer may hold some back. Defaults to writing at once. */
+  deliver?: (items: WatchItem[], write: (items: WatchItem[]) => boolean) => Promise<void> | boolean;
+  onClose?: () => void;
+}
+
+export function serveWatch(req: Request, res: Response, watcher: StorageWatcher, opts: WatchServeOptions): void {
+  startStream(res);
+  const timers: TimerHandle[] = [];
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    for (const t of timers) t.cancel();
+    watcher.stop();
+    if (!res.writableEnded) res.end();
+    opts.onClose?.();
+  };
+  res.on('close', finish);
+  req.socket.on('error', finish);
+  timers.push(opts.clock.setTimer(opts.timeoutMs, finish));
+  if (opts.bookmarks) {
+    const tick = (): void => {
+      watcher.requestBookmark();
+      timers.push(opts.clock.setTimer(bookmarkIntervalMs, tick));
+    };
+    timers.push(opts.clock.setTimer(Math.min(bookmarkIntervalMs, Math.max(0, opts.timeoutMs - bookmarkBeforeDeadlineMs)), tick));
+  }
+  const write = (items: WatchItem[]): boolean => {
+    let chunk = '';
+    for (const it of items) chunk += opts.encode(it);
+    return chunk.length === 0 || res.write(chunk);
+  };
+  const pump = async (): Promise<void> => {
+    while (!finished) {
+      const items = watcher.take();
+      if (items.length > 0) {
+        const ok = opts.deliver ? await opts.deliver(items, write) : write(items);
+        if (!ok && !finished) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+        continue;
+      }
+      if (watcher.closed) break;
+      await new Promise<void>((resolve) => watcher.whenReady(resolve));
+    }
+    finish();
+  };
+  void pump().catch(finish);
+}

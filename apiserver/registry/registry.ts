@@ -1,0 +1,86 @@
+// The registry: one ResourceStore per served kind, looked up by group, version and plural.
+import { builtinKinds, type KindInfo } from '../api/kinds.ts';
+import { rfc3339Seconds, type Clock } from '../machinery/clock.ts';
+import type { KubeObject } from '../machinery/object.ts';
+import type { Random } from '../machinery/random.ts';
+import type { Storage } from '../storage/interface.ts';
+import { ResourceStore } from './store.ts';
+import { strategyFor } from './strategy.ts';
+
+export interface RegistryDeps {
+  storage: Storage;
+  clock: Clock;
+  random: Random;
+}
+
+/** Namespaces that exist from the start, as in a new cluster. */
+export const initialNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export class Registry {
+  private readonly stores = new Map<string, ResourceStore>();
+  private readonly listeners = new Set<() => void>();
+  readonly namespaces: ResourceStore;
+
+  constructor(readonly deps: RegistryDeps) {
+    for (const info of builtinKinds) this.addKind(info);
+    const ns = this.lookup('', 'v1', 'namespaces');
+    if (!ns) throw new Error('the kind table has no namespaces');
+    this.namespaces = ns;
+  }
+
+  private static id(group: string, version: string, plural: string): string {
+    return `${group}/${version}/${plural}`;
+  }
+
+  addKind(info: KindInfo): ResourceStore {
+    const now = (): string => rfc3339Seconds(this.deps.clock.now());
+    const store = new ResourceStore(strategyFor(info, now), {
+      ...this.deps,
+      namespaces: { get: (name) => this.deps.storage.get(this.namespaceKey(name)) },
+    });
+    this.stores.set(Registry.id(info.group, info.version, info.plural), store);
+    for (const l of this.listeners) l();
+    return store;
+  }
+
+  removeKind(info: Pick<KindInfo, 'group' | 'version' | 'plural'>): void {
+    this.stores.delete(Registry.id(info.group, info.version, info.plural));
+    for (const l of this.listeners) l();
+  }
+
+  /** Called whenever the set of served kinds changes (discovery and OpenAPI caches listen). */
+  onKindsChanged(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private namespaceKey(name: string): string {
+    return `/core/namespaces/${name}`;
+  }
+
+  lookup(group: string, version: string, plural: string): ResourceStore | undefined {
+    return this.stores.get(Registry.id(group, version, plural));
+  }
+
+  byKind(group: string, kind: string): ResourceStore | undefined {
+    for (const s of this.stores.values()) if (s.info.group === group && s.info.kind === kind) return s;
+    return undefined;
+  }
+
+  all(): ResourceStore[] {
+    return [...this.stores.values()];
+  }
+
+  kinds(): KindInfo[] {
+    return this.all().map((s) => s.info);
+  }
+
+  /** Creates the initial namespaces. */
+  async bootstrap(): Promise<void> {
+    for (const name of initialNamespaces) {
+      if (await this.deps.storage.get(this.namespaceKey(name))) continue;
+      const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+      await this.namespaces.create(undefined, ns);
+    }
+  }
+}

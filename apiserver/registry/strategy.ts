@@ -1,0 +1,161 @@
+// Per-kind behaviour: a small strategy object. The generic Store owns the order of the hooks
+// (apiserver pkg/registry/rest/create.go BeforeCreate, update.go BeforeUpdate).
+import { apiVersionOf, type KindInfo } from '../api/kinds.ts';
+import { forbidden, type FieldError } from '../machinery/errors.ts';
+import { isObject, type KubeObject } from '../machinery/object.ts';
+
+export type GenerationPolicy =
+  /** No metadata.generation (pods, configmaps, namespaces in 1.32). */
+  | 'none'
+  /** +1 when spec changes (most built-ins with a spec). */
+  | 'spec'
+  /** +1 when anything outside metadata (and status, with a status subresource) changes: custom resources. */
+  | 'nonMetadata';
+
+export interface Strategy {
+  readonly info: KindInfo;
+  /** PUT without metadata.resourceVersion is allowed (false for custom resources). */
+  readonly allowUnconditionalUpdate: boolean;
+  /** DELETE replies with the deleted object rather than a Status. */
+  readonly returnDeletedObject: boolean;
+  readonly generation: GenerationPolicy;
+  /** The name must be a DNS-1123 label rather than a subdomain. */
+  readonly nameIsLabel: boolean;
+  /** Fills defaults on create (after the generic metadata is set). */
+  prepareForCreate(obj: KubeObject): void;
+  /** Adjusts an update of the main resource or of a subresource, given the old object. */
+  prepareForUpdate(obj: KubeObject, old: KubeObject): void;
+  validate(obj: KubeObject): FieldError[];
+  /** The object's selectable fields, for field selectors. */
+  fields(obj: KubeObject): Record<string, string>;
+  /** Refuses a DELETE before anything happens (throws a StatusError). */
+  beforeDelete(obj: KubeObject): void;
+}
+
+/** Reads `.a.b.c` from an object; scalars become strings, others empty. */
+export function readPath(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split('.').filter(Boolean)) {
+    if (!isObject(cur)) return undefined;
+    cur = cur[part];
+  }
+  return cur;
+}
+
+function fieldsOf(info: KindInfo, obj: KubeObject): Record<string, string> {
+  const out: Record<string, string> = { 'metadata.name': obj.metadata.name ?? '' };
+  if (info.namespaced) out['metadata.namespace'] = obj.metadata.namespace ?? '';
+  for (const p of info.selectableFields) {
+    const v = readPath(obj, p);
+    out[p.slice(1)] = v === undefined || v === null || typeof v === 'object' ? '' : String(v);
+  }
+  return out;
+}
+
+const builtinGeneration: Record<string, GenerationPolicy> = {
+  ResourceSlice: 'spec',
+  DeviceClass: 'spec',
+  DeviceTaintRule: 'spec',
+  Service: 'none',
+};
+
+/** Kinds whose store returns the deleted object (pkg/registry/core/pod/storage and friends). */
+const returnsDeletedObject = new Set(['Pod', 'ServiceAccount', 'Node', 'Namespace', 'ResourceClaim']);
+
+export function defaultStrategy(info: KindInfo): Strategy {
+  const custom = !info.builtin;
+  return {
+    info,
+    allowUnconditionalUpdate: !custom,
+    returnDeletedObject: !custom && returnsDeletedObject.has(info.kind),
+    generation: custom ? 'nonMetadata' : (builtinGeneration[info.kind] ?? 'none'),
+    nameIsLabel: info.kind === 'Namespace',
+    prepareForCreate: (obj) => {
+      obj.apiVersion = apiVersionOf(info);
+      obj.kind = info.kind;
+    },
+    prepareForUpdate: (obj) => {
+      obj.apiVersion = apiVersionOf(info);
+      obj.kind = info.kind;
+    },
+    validate: () => [],
+    fields: (obj) => fieldsOf(info, obj),
+    beforeDelete: () => undefined,
+  };
+}
+
+/** Namespaces: the `kubernetes` finalizer and the Active phase (pkg/registry/core/namespace/strategy.go). */
+function namespaceStrategy(info: KindInfo): Strategy {
+  const base = defaultStrategy(info);
+  return {
+    ...base,
+    prepareForCreate: (obj) => {
+      base.prepareForCreate(obj);
+      const spec = isObject(obj.spec) ? obj.spec : {};
+      const finalizers = Array.isArray(spec.finalizers) ? (spec.finalizers as string[]) : [];
+      if (!finalizers.includes('kubernetes')) finalizers.push('kubernetes');
+      obj.spec = { ...spec, finalizers };
+      obj.status = { phase: 'Active' };
+      obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name ?? '' };
+    },
+    prepareForUpdate: (obj, old) => {
+      base.prepareForUpdate(obj, old);
+      obj.spec = old.spec;
+      obj.status = old.status;
+      obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name ?? '' };
+    },
+    beforeDelete: (obj) => {
+      // pkg/registry/core/namespace/storage: the system namespaces stay.
+      const name = obj.metadata.name ?? '';
+      if (immortalNamespaces.includes(name)) {
+        throw forbidden({ group: '', resource: 'namespaces' }, name, 'this namespace may not be deleted');
+      }
+    },
+  };
+}
+
+export const immortalNamespaces = ['default', 'kube-system', 'kube-public'];
+
+/** Pods start Pending (pkg/registry/core/pod/strategy.go PrepareForCreate). */
+function podStrategy(info: KindInfo): Strategy {
+  const base = defaultStrategy(info);
+  return {
+    ...base,
+    prepareForCreate: (obj) => {
+      base.prepareForCreate(obj);
+      obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
+    },
+  };
+}
+
+/** Device taints get timeAdded when unset (pkg/registry/resource/resourceslice/strategy.go). */
+function resourceSliceStrategy(info: KindInfo, now: () => string): Strategy {
+  const base = defaultStrategy(info);
+  const stampTaints = (obj: KubeObject): void => {
+    const devices = readPath(obj, '.spec.devices');
+    if (!Array.isArray(devices)) return;
+    for (const d of devices) {
+      const taints = readPath(d, '.basic.taints') ?? readPath(d, '.taints');
+      if (!Array.isArray(taints)) continue;
+      for (const t of taints) if (isObject(t) && !t.timeAdded) t.timeAdded = now();
+    }
+  };
+  return {
+    ...base,
+    prepareForCreate: (obj) => {
+      base.prepareForCreate(obj);
+      stampTaints(obj);
+    },
+    prepareForUpdate: (obj, old) => {
+      base.prepareForUpdate(obj, old);
+      stampTaints(obj);
+    },
+  };
+}
+
+export function strategyFor(info: KindInfo, now: () => string): Strategy {
+  if (!info.group && info.kind === 'Namespace') return namespaceStrategy(info);
+  if (!info.group && info.kind === 'Pod') return podStrategy(info);
+  if (info.group === 'resource.k8s.io' && info.kind === 'ResourceSlice') return resourceSliceStrategy(info, now);
+  return defaultStrategy(info);
+}
