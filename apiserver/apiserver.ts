@@ -3,7 +3,7 @@ import { RealClock, type Clock } from './machinery/clock.ts';
 import { quietLogger, type Logger } from './machinery/log.ts';
 import { systemRandom, type Random } from './machinery/random.ts';
 import { Registry } from './registry/registry.ts';
-import { createApp, listen, type RunningServer } from './http/server.ts';
+import { createApp, listen, type ApiServerOptions, type RunningServer } from './http/server.ts';
 import type { ResourceContext } from './http/resources.ts';
 import type { Storage } from './storage/interface.ts';
 import { MemoryStorage } from './storage/memory.ts';
@@ -18,11 +18,14 @@ export interface ApiServerConfig {
   /** Events kept for watches (older resourceVersions get 410). */
   watchHistory?: number;
   deliver?: ResourceContext['deliver'];
+  intercept?: ApiServerOptions['intercept'];
 }
 
 export interface ApiServer extends RunningServer {
   registry: Registry;
   storage: Storage;
+  /** Ends every open watch stream cleanly; returns how many there were. */
+  closeWatches(): number;
 }
 
 export async function startApiServer(cfg: ApiServerConfig = {}): Promise<ApiServer> {
@@ -32,7 +35,7 @@ export async function startApiServer(cfg: ApiServerConfig = {}): Promise<ApiServ
   const storage = cfg.storage ?? new MemoryStorage(cfg.watchHistory ? { historyLimit: cfg.watchHistory } : {});
   const registry = new Registry({ storage, clock, random });
   await registry.bootstrap();
-  const app = createApp({ registry, clock, random, logger, deliver: cfg.deliver });
+  const { app, closeWatches } = createApp({ registry, clock, random, logger, deliver: cfg.deliver, intercept: cfg.intercept });
   const running = await listen(app, cfg.port ?? 0, cfg.host ?? '127.0.0.1');
-  return { ...running, registry, storage };
+  return { ...running, registry, storage, closeWatches };
 }

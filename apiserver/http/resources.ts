@@ -24,6 +24,8 @@ export interface ResourceContext {
   random: Random;
   /** Lets the interleaving layer hold or reorder watch deliveries. */
   deliver?: WatchServeOptions['deliver'];
+  /** Open watch streams, each with the function that ends it cleanly. */
+  watches: Set<() => void>;
 }
 
 function listJson(store: ResourceStore, out: ListOutcome): string {
@@ -142,6 +144,7 @@ async function startWatch(ctx: ResourceContext, req: Request, res: Response, sto
     bookmarks: isTrue(q.get('allowWatchBookmarks')),
     encode: jsonEncoder({ kind: store.info.kind, apiVersion: apiVersionOf(store.info) }),
     deliver: ctx.deliver,
+    watches: ctx.watches,
   });
 }
 

@@ -28,12 +28,29 @@ export const serverVersion = {
   platform: 'linux/amd64',
 };
 
+/** What the interleaving layer sees of a request before it is served. */
+export interface IncomingRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** Who sent it: the bearer token, else the User-Agent. */
+  actor: string;
+}
+
 export interface ApiServerOptions {
   registry: Registry;
   clock: Clock;
   random: Random;
   logger: Logger;
   deliver?: ResourceContext['deliver'];
+  /** Called before every API request is served; the request waits for the returned promise. */
+  intercept?: (req: IncomingRequest) => Promise<void> | void;
+}
+
+export function actorOf(req: Request): string {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice('Bearer '.length);
+  return req.headers['user-agent'] ?? 'anonymous';
 }
 
 function asyncRoute(fn: (req: Request, res: Response) => Promise<void> | void) {
@@ -44,12 +61,18 @@ function asyncRoute(fn: (req: Request, res: Response) => Promise<void> | void) {
   };
 }
 
-export function createApp(opts: ApiServerOptions): express.Express {
+export interface App {
+  app: express.Express;
+  /** Ends every open watch stream cleanly, as a server restart or a load balancer would. */
+  closeWatches(): number;
+}
+
+export function createApp(opts: ApiServerOptions): App {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
-  const ctx: ResourceContext = { registry: opts.registry, clock: opts.clock, random: opts.random, deliver: opts.deliver };
+  const ctx: ResourceContext = { registry: opts.registry, clock: opts.clock, random: opts.random, deliver: opts.deliver, watches: new Set() };
 
   app.use(express.raw({ type: () => true, limit: maxRequestBodyBytes }));
 
@@ -65,6 +88,9 @@ export function createApp(opts: ApiServerOptions): express.Express {
 
   app.use(
     asyncRoute(async (req, res) => {
+      if (opts.intercept) {
+        await opts.intercept({ method: req.method, path: req.path, query: new URL(req.originalUrl, 'http://x').searchParams, actor: actorOf(req) });
+      }
       const parsed = parsePath(req.path);
       if (parsed.type === 'resource') {
         await handleResource(ctx, req, res, parsed.path);
@@ -91,7 +117,12 @@ export function createApp(opts: ApiServerOptions): express.Express {
     if (status.code >= 500) opts.logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
     sendStatus(res, status);
   });
-  return app;
+  const closeWatches = (): number => {
+    const open = [...ctx.watches];
+    for (const end of open) end();
+    return open.length;
+  };
+  return { app, closeWatches };
 }
 
 export interface RunningServer {

@@ -47,7 +47,8 @@ export interface WatchServeOptions {
   encode: WatchEncoder;
   /** Hands items to the wire; the interleaving layer may hold some back. Defaults to writing at once. */
   deliver?: (items: WatchItem[], write: (items: WatchItem[]) => boolean) => Promise<void> | boolean;
-  onClose?: () => void;
+  /** Where the stream registers its clean end while it is open. */
+  watches?: Set<() => void>;
 }
 
 export function serveWatch(req: Request, res: Response, watcher: StorageWatcher, opts: WatchServeOptions): void {
@@ -60,8 +61,9 @@ export function serveWatch(req: Request, res: Response, watcher: StorageWatcher,
     for (const t of timers) t.cancel();
     watcher.stop();
     if (!res.writableEnded) res.end();
-    opts.onClose?.();
+    opts.watches?.delete(finish);
   };
+  opts.watches?.add(finish);
   res.on('close', finish);
   req.socket.on('error', finish);
   timers.push(opts.clock.setTimer(opts.timeoutMs, finish));

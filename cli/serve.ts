@@ -1,0 +1,28 @@
+// `racelab serve`: the API server alone, until SIGINT or SIGTERM.
+import { writeFileSync } from 'node:fs';
+import { startApiServer } from '../apiserver/apiserver.ts';
+import { createLogger } from '../apiserver/machinery/log.ts';
+import { kubeconfigYaml } from '../clients/kube/kubeconfig.ts';
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  kubeconfig?: string;
+  watchHistory?: number;
+}
+
+export async function serve(opts: ServeOptions): Promise<void> {
+  const logger = createLogger({ name: 'apiserver' });
+  const server = await startApiServer({ port: opts.port, host: opts.host, logger, watchHistory: opts.watchHistory });
+  if (opts.kubeconfig) writeFileSync(opts.kubeconfig, kubeconfigYaml(server.url, 'admin'));
+  // Printed once the server answers: scripts wait for this line.
+  console.log(`racelab API server listening on ${server.url}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down');
+      void server.close().then(resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
