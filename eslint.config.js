@@ -18,7 +18,7 @@ const layer = (files, forbidden, why) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'reports/**', '.tmp/**'] },
+  { ignores: ['node_modules/**', 'reports/**', '.tmp/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,6 +1,5 @@
 // The racelab command line.
 import { Command, InvalidArgumentError } from 'commander';
-import { serve } from './serve.ts';
 
 function int(name: string) {
   return (v: string): number => {
@@ -21,6 +20,7 @@ program
   .option('--kubeconfig <file>', 'write a kubeconfig for kubectl and client-node to this file')
   .option('--watch-history <n>', 'watch events kept; older resourceVersions get 410 Expired', int('--watch-history'))
   .action(async (o: { port: number; host: string; kubeconfig?: string; watchHistory?: number }) => {
+    const { serve } = await import('./serve.ts');
     await serve(o);
   });
 

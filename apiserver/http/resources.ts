@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import { apiVersionOf } from '../api/kinds.ts';
 import { badRequest, methodNotAllowed, pathNotFound, StatusError } from '../machinery/errors.ts';
-import type { Clock } from '../machinery/clock.ts';
+import { RealClock, type Clock } from '../machinery/clock.ts';
 import type { Random } from '../machinery/random.ts';
 import { jsonOf } from '../machinery/json.ts';
 import type { KubeObject } from '../machinery/object.ts';
@@ -17,6 +17,8 @@ import { jsonEncoder, serveWatch, serveWatchError, type WatchServeOptions } from
 
 /** kube-apiserver's --min-request-timeout: a watch without timeoutSeconds lasts this × [1, 2). */
 export const minRequestTimeoutMs = 1_800_000;
+
+const transportClock = new RealClock();
 
 export interface ResourceContext {
   registry: Registry;
@@ -140,6 +142,7 @@ async function startWatch(ctx: ResourceContext, req: Request, res: Response, sto
   }
   serveWatch(req, res, watcher, {
     clock: ctx.clock,
+    transportClock,
     timeoutMs,
     bookmarks: isTrue(q.get('allowWatchBookmarks')),
     encode: jsonEncoder({ kind: store.info.kind, apiVersion: apiVersionOf(store.info) }),

@@ -10,6 +10,12 @@ import type { StorageWatcher, WatchItem } from '../storage/interface.ts';
 export const bookmarkIntervalMs = 60_000;
 export const bookmarkBeforeDeadlineMs = 2_000;
 
+/**
+ * A stream that wrote less than this long ago waits out the rest before writing again, so a burst of
+ * events goes out in one write instead of one system call per event per watcher.
+ */
+export const watchCoalesceMs = 2;
+
 /** Encodes one item as a line; a watch of Tables uses its own. */
 export type WatchEncoder = (item: WatchItem) => string;
 
@@ -42,6 +48,8 @@ export function serveWatchError(res: Response, status: Status): void {
 
 export interface WatchServeOptions {
   clock: Clock;
+  /** Real time for write coalescing: a transport detail, never simulated. */
+  transportClock: Clock;
   timeoutMs: number;
   bookmarks: boolean;
   encode: WatchEncoder;
@@ -79,10 +87,14 @@ export function serveWatch(req: Request, res: Response, watcher: StorageWatcher,
     for (const it of items) chunk += opts.encode(it);
     return chunk.length === 0 || res.write(chunk);
   };
+  let lastWrite = -Infinity;
   const pump = async (): Promise<void> => {
     while (!finished) {
+      const since = opts.transportClock.now() - lastWrite;
+      if (since < watchCoalesceMs) await opts.transportClock.sleep(watchCoalesceMs - since);
       const items = watcher.take();
       if (items.length > 0) {
+        lastWrite = opts.transportClock.now();
         const ok = opts.deliver ? await opts.deliver(items, write) : write(items);
         if (!ok && !finished) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
         continue;

@@ -89,11 +89,12 @@ export class MemoryWatcher implements StorageWatcher {
     this.signal();
   }
 
+  /** Wakes the consumer on the next turn of the event loop, so a burst of events is taken in one batch. */
   private signal(): void {
     const cb = this.ready;
     if (cb) {
       this.ready = undefined;
-      cb();
+      setImmediate(cb);
     }
   }
 }

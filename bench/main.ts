@@ -1,0 +1,127 @@
+// `npm run bench`: prints figures and ratios against the targets in DESIGN.md. Nothing here fails a build.
+import { fork } from 'node:child_process';
+import { Agent, request } from 'undici';
+import { root, startChild } from './proc.ts';
+
+// The built bundle (npm run build) is what `npm start` and the image run; tsx is the development path.
+const bundleArgs = [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), 'dist/racelab.mjs', 'serve', '--port', '0'];
+const tsxArgs = ['--import', 'tsx', 'cli/main.ts', 'serve', '--port', '0'];
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+function line(name: string, value: string, target: string, ok: boolean): void {
+  console.log(`${ok ? 'ok  ' : 'MISS'} ${name.padEnd(44)} ${value.padEnd(22)} target ${target}`);
+}
+
+async function startup(args: string[], label: string, target: number | undefined): Promise<void> {
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const child = await startChild(args);
+    // Listening is printed once the server answers; check /readyz as a client would.
+    const res = await fetch(`${child.url}/readyz`);
+    await res.text();
+    runs.push(performance.now() - t0);
+    await child.stop();
+  }
+  runs.sort((a, b) => a - b);
+  const median = pct(runs, 50);
+  line(`startup to /readyz, ${label} (median of 5)`, `${median.toFixed(0)} ms`, target ? `< ${target} ms` : '', !target || median < target);
+}
+
+async function createsPerSecond(url: string, path: string, total: number, concurrency: number): Promise<number> {
+  const dispatcher = new Agent({ connections: concurrency });
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, labels: { app: 'bench' } }, data: { key: 'x'.repeat(200) } });
+        const res = await request(`${url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher });
+        await res.body.text();
+        if (res.statusCode !== 201) throw new Error(`create failed: ${res.statusCode}`);
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  await dispatcher.close();
+  return total / secs;
+}
+
+async function throughput(): Promise<void> {
+  const api = await startChild(bundleArgs);
+  const echo = await startChild(['--import', 'tsx', 'bench/echo.ts']);
+  try {
+    await createsPerSecond(api.url, '/api/v1/namespaces/default/configmaps', 500, 16); // warm-up
+    await createsPerSecond(echo.url, '/echo', 500, 16);
+    const ours = await createsPerSecond(api.url, '/api/v1/namespaces/kube-public/configmaps', 5000, 16);
+    const bare = await createsPerSecond(echo.url, '/echo', 5000, 16);
+    line('creates/s over HTTP (16 connections)', `${ours.toFixed(0)}/s`, '', true);
+    line('bare express JSON echo', `${bare.toFixed(0)}/s`, '', true);
+    line('ratio creates / echo', (ours / bare).toFixed(2), '>= 0.70', ours / bare >= 0.7);
+  } finally {
+    await api.stop();
+    await echo.stop();
+  }
+}
+
+async function fanOut(): Promise<void> {
+  const api = await startChild(bundleArgs);
+  const watchers = Number(process.env.BENCH_WATCHERS ?? 100);
+  const rate = Number(process.env.BENCH_RATE ?? 1000);
+  const seconds = 3;
+  const total = rate * seconds;
+  await createsPerSecond(api.url, '/api/v1/namespaces/kube-public/configmaps', 2000, 8); // warm-up (JIT)
+  const child = fork(`${root}bench/watchers.ts`, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const ready = new Promise<void>((resolve) => child.once('message', () => resolve()));
+    const done = new Promise<number[][]>((resolve) => child.on('message', (m: { arrivals?: number[][] }) => m.arrivals && resolve(m.arrivals)));
+    child.send({ url: api.url, rv: await currentRv(api.url), watchers, total });
+    await ready;
+    const dispatcher = new Agent({ connections: 8 });
+    const sentAt: number[] = [];
+    const t0 = performance.now();
+    const inflight: Promise<void>[] = [];
+    for (let i = 0; i < total; i++) {
+      const wait = t0 + (i * 1000) / rate - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      sentAt.push(performance.timeOrigin + performance.now());
+      // One write at a time keeps revision order equal to send order.
+      const body = JSON.stringify({ metadata: { name: `w-${i}` }, data: { i: String(i), pad: 'x'.repeat(200) } });
+      inflight.push(request(`${api.url}/api/v1/namespaces/default/configmaps`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body }).then((r) => r.body.text().then(() => undefined)));
+      if (inflight.length >= 8) await inflight.shift();
+    }
+    await Promise.all(inflight);
+    const achieved = total / ((performance.now() - t0) / 1000);
+    const arrivals = await done;
+    await dispatcher.close();
+    const latencies: number[] = [];
+    for (const times of arrivals) times.forEach((t, k) => latencies.push(t - (sentAt[k] ?? t)));
+    latencies.sort((a, b) => a - b);
+    line(`watch fan-out: ${watchers} watchers, writes/s`, `${achieved.toFixed(0)}/s`, `${rate}/s`, achieved >= rate * 0.95);
+    line('deliveries received', `${latencies.length}/${total * watchers}`, 'all', latencies.length === total * watchers);
+    line('delivery latency p50 (write sent → line read)', `${pct(latencies, 50).toFixed(2)} ms`, '', true);
+    line('delivery latency p99', `${pct(latencies, 99).toFixed(2)} ms`, '< 10 ms', pct(latencies, 99) < 10);
+  } finally {
+    child.kill();
+    await api.stop();
+  }
+}
+
+async function currentRv(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/namespaces/default/configmaps?limit=1`);
+  const list = (await res.json()) as { metadata: { resourceVersion: string } };
+  return list.metadata.resourceVersion;
+}
+
+const only = process.argv[2];
+console.log(`racelab benchmarks (node ${process.version}, ${root})`);
+if (!only || only === 'startup') {
+  await startup(bundleArgs, 'built bundle', 300);
+  await startup(tsxArgs, 'through tsx', undefined);
+}
+if (!only || only === 'throughput') await throughput();
+if (!only || only === 'watch') await fanOut();
