@@ -33,9 +33,18 @@ export async function startApiServer(cfg: ApiServerConfig = {}): Promise<ApiServ
   const random = cfg.random ?? systemRandom();
   const logger = cfg.logger ?? quietLogger();
   const storage = cfg.storage ?? new MemoryStorage(cfg.watchHistory ? { historyLimit: cfg.watchHistory } : {});
-  const registry = new Registry({ storage, clock, random });
+  const registry = new Registry({ storage, clock, random, logger });
   await registry.bootstrap();
   const { app, closeWatches } = createApp({ registry, clock, random, logger, deliver: cfg.deliver, intercept: cfg.intercept });
   const running = await listen(app, cfg.port ?? 0, cfg.host ?? '127.0.0.1');
-  return { ...running, registry, storage, closeWatches };
+  return {
+    ...running,
+    registry,
+    storage,
+    closeWatches,
+    close: async () => {
+      registry.stop();
+      await running.close();
+    },
+  };
 }

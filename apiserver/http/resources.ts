@@ -13,6 +13,7 @@ import type { ResourcePath } from './paths.ts';
 import { acceptedPatchTypes, patchFunction } from './patch.ts';
 import { deleteOptions, isTrue, listQuery, writeOptions } from './query.ts';
 import { sendJson, toStatus } from './respond.ts';
+import { includeObjectFrom, tableFor, tableWatchEncoder, wantsTable, type IncludeObject, type TableVersion } from './table.ts';
 import { jsonEncoder, serveWatch, serveWatchError, type WatchServeOptions } from './watch.ts';
 
 /** kube-apiserver's --min-request-timeout: a watch without timeoutSeconds lasts this × [1, 2). */
@@ -50,18 +51,27 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
   const method = req.method.toUpperCase();
   const gr = { group: info.group, resource: info.plural };
 
-  if (p.subresource !== undefined && p.subresource !== 'status') throw pathNotFound();
+  const isNamespace = info.kind === 'Namespace' && info.group === '';
+  if (p.subresource !== undefined && p.subresource !== 'status' && !(p.subresource === 'finalize' && isNamespace)) throw pathNotFound();
   if (p.subresource === 'status' && !info.subresources.status) throw pathNotFound();
+  if (p.subresource === 'finalize' && req.method.toUpperCase() !== 'PUT') throw methodNotAllowed(req.method.toUpperCase(), { group: '', resource: 'namespaces/finalize' });
 
   if (p.name === undefined) {
     switch (method) {
       case 'GET': {
         const lq = listQuery(q);
+        const table = tableRequest(req, q);
         if (isTrue(q.get('watch'))) {
-          await startWatch(ctx, req, res, store, ns, q);
+          await startWatch(ctx, req, res, store, ns, q, table);
           return;
         }
-        sendJson(res, 200, listJson(store, await store.list(ns, lq)));
+        const out = await store.list(ns, lq);
+        if (table) {
+          const t = tableFor(info, out.items, { ...out, includeObject: table.includeObject, now: ctx.clock.now(), version: table.version });
+          sendTable(res, t, table.version);
+          return;
+        }
+        sendJson(res, 200, listJson(store, out));
         return;
       }
       case 'POST': {
@@ -83,11 +93,18 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
   }
 
   const name = p.name;
-  const sub = p.subresource === 'status' ? ('status' as const) : undefined;
+  const sub = p.subresource === 'status' || p.subresource === 'finalize' ? p.subresource : undefined;
   switch (method) {
-    case 'GET':
-      sendJson(res, 200, jsonOf(await store.get(ns, name)));
+    case 'GET': {
+      const obj = await store.get(ns, name);
+      const table = tableRequest(req, q);
+      if (table) {
+        sendTable(res, tableFor(info, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '', includeObject: table.includeObject, now: ctx.clock.now(), version: table.version }), table.version);
+        return;
+      }
+      sendJson(res, 200, jsonOf(obj));
       return;
+    }
     case 'PUT': {
       const body = decodeBody(raw, req.headers['content-type']);
       if (body === undefined) throw badRequest('the body of the request was empty');
@@ -96,6 +113,7 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
       return;
     }
     case 'PATCH': {
+      if (sub === 'finalize') throw methodNotAllowed(method, gr);
       const { type, body } = decodePatch(raw, req.headers['content-type'], acceptedPatchTypes(info));
       const opts = writeOptions(q, 'PatchOptions');
       if (type === 'apply') throw new StatusError({ ...badRequest('server-side apply is not supported yet').status, code: 415, reason: 'UnsupportedMediaType' });
@@ -122,7 +140,22 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
   }
 }
 
-async function startWatch(ctx: ResourceContext, req: Request, res: Response, store: ResourceStore, ns: string | undefined, q: URLSearchParams): Promise<void> {
+interface TableRequest {
+  version: TableVersion;
+  includeObject: IncludeObject;
+}
+
+/** `as=Table` in the Accept header (kubectl get); includeObject is checked before anything starts. */
+function tableRequest(req: Request, q: URLSearchParams): TableRequest | undefined {
+  const t = wantsTable(req.headers.accept);
+  return t ? { version: t.version, includeObject: includeObjectFrom(q) } : undefined;
+}
+
+function sendTable(res: Response, table: object, version: TableVersion): void {
+  res.status(200).type(`application/json;as=Table;v=${version};g=meta.k8s.io`).send(JSON.stringify(table));
+}
+
+async function startWatch(ctx: ResourceContext, req: Request, res: Response, store: ResourceStore, ns: string | undefined, q: URLSearchParams, table: TableRequest | undefined): Promise<void> {
   const lq = listQuery(q);
   // A name in the path is a legacy form; a fieldSelector on metadata.name is the normal one.
   const timeoutParam = q.get('timeoutSeconds');
@@ -145,7 +178,9 @@ async function startWatch(ctx: ResourceContext, req: Request, res: Response, sto
     transportClock,
     timeoutMs,
     bookmarks: isTrue(q.get('allowWatchBookmarks')),
-    encode: jsonEncoder({ kind: store.info.kind, apiVersion: apiVersionOf(store.info) }),
+    encode: table
+      ? tableWatchEncoder(store.info, { includeObject: table.includeObject, now: () => ctx.clock.now(), version: table.version })
+      : jsonEncoder({ kind: store.info.kind, apiVersion: apiVersionOf(store.info) }),
     deliver: ctx.deliver,
     watches: ctx.watches,
   });

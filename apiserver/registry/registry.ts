@@ -4,6 +4,10 @@ import { rfc3339Seconds, type Clock } from '../machinery/clock.ts';
 import type { KubeObject } from '../machinery/object.ts';
 import type { Random } from '../machinery/random.ts';
 import type { Storage } from '../storage/interface.ts';
+import { quietLogger, type Logger } from '../machinery/log.ts';
+import { ChangeFeed } from './feed.ts';
+import { GarbageCollector } from './gc.ts';
+import { NamespaceLifecycle } from './namespacelifecycle.ts';
 import { ResourceStore } from './store.ts';
 import { strategyFor } from './strategy.ts';
 
@@ -11,6 +15,7 @@ export interface RegistryDeps {
   storage: Storage;
   clock: Clock;
   random: Random;
+  logger?: Logger;
 }
 
 /** Namespaces that exist from the start, as in a new cluster. */
@@ -20,12 +25,35 @@ export class Registry {
   private readonly stores = new Map<string, ResourceStore>();
   private readonly listeners = new Set<() => void>();
   readonly namespaces: ResourceStore;
+  private readonly feed: ChangeFeed;
+  readonly gc: GarbageCollector;
+  readonly namespaceLifecycle: NamespaceLifecycle;
 
   constructor(readonly deps: RegistryDeps) {
     for (const info of builtinKinds) this.addKind(info);
     const ns = this.lookup('', 'v1', 'namespaces');
     if (!ns) throw new Error('the kind table has no namespaces');
     this.namespaces = ns;
+    const logger = deps.logger ?? quietLogger();
+    this.feed = new ChangeFeed(deps.storage);
+    this.gc = new GarbageCollector(this, logger.child({ component: 'garbage-collector' }));
+    this.namespaceLifecycle = new NamespaceLifecycle(this, deps.clock, logger.child({ component: 'namespace-controller' }));
+  }
+
+  /** True when the server's own controllers have nothing queued or running. */
+  idle(): boolean {
+    return this.gc.idle() && this.namespaceLifecycle.idle();
+  }
+
+  async whenIdle(): Promise<void> {
+    while (!this.idle()) {
+      await this.gc.whenIdle();
+      await this.namespaceLifecycle.whenIdle();
+    }
+  }
+
+  stop(): void {
+    this.feed.stop();
   }
 
   private static id(group: string, version: string, plural: string): string {
@@ -75,8 +103,11 @@ export class Registry {
     return this.all().map((s) => s.info);
   }
 
-  /** Creates the initial namespaces. */
+  /** Starts the server's own controllers and creates the initial namespaces. */
   async bootstrap(): Promise<void> {
+    this.feed.start(await this.deps.storage.revision());
+    await this.gc.start(this.feed);
+    await this.namespaceLifecycle.start(this.feed);
     for (const name of initialNamespaces) {
       if (await this.deps.storage.get(this.namespaceKey(name))) continue;
       const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };

@@ -27,6 +27,7 @@ import { isObject, type KubeObject } from '../machinery/object.ts';
 import type { Random } from '../machinery/random.ts';
 import type { Storage, StorageWatcher } from '../storage/interface.ts';
 import { toStatusError } from './errors.ts';
+import { foregroundFinalizer, orphanFinalizer } from './gc.ts';
 import {
   continueExpired,
   decodeContinue,
@@ -51,7 +52,8 @@ export interface WriteOptions {
 }
 
 export interface UpdateOptions extends WriteOptions {
-  subresource?: 'status';
+  /** `finalize` exists on namespaces only: it writes spec.finalizers and nothing else. */
+  subresource?: 'status' | 'finalize';
 }
 
 export interface DeleteOptions {
@@ -84,6 +86,20 @@ export interface StoreDeps {
   clock: Clock;
   random: Random;
   namespaces: NamespaceLookup;
+}
+
+/**
+ * The finalizers after a DELETE with this propagation policy (store.go deletionFinalizersForGarbageCollection):
+ * Orphan adds `orphan`, Foreground adds `foregroundDeletion`, Background removes both; without a policy an
+ * existing one of the two decides, else Background.
+ */
+export function gcFinalizers(obj: KubeObject, policy: DeleteOptions['propagationPolicy']): string[] {
+  const current = obj.metadata.finalizers ?? [];
+  const effective = policy ?? (current.includes(orphanFinalizer) ? 'Orphan' : current.includes(foregroundFinalizer) ? 'Foreground' : 'Background');
+  const rest = current.filter((f) => f !== orphanFinalizer && f !== foregroundFinalizer);
+  if (effective === 'Orphan') return [...rest, orphanFinalizer];
+  if (effective === 'Foreground') return [...rest, foregroundFinalizer];
+  return rest;
 }
 
 /** Raised inside an update when the result has no finalizers left on an object being deleted. */
@@ -364,9 +380,13 @@ export class ResourceStore {
     return !isObject(spec) || !Array.isArray(spec.finalizers) || spec.finalizers.length === 0;
   }
 
-  private prepareUpdate(input: KubeObject, old: KubeObject, subresource: 'status' | undefined): KubeObject {
+  private prepareUpdate(input: KubeObject, old: KubeObject, subresource: UpdateOptions['subresource']): KubeObject {
     let next = input;
-    if (subresource === 'status') {
+    if (subresource === 'finalize') {
+      // namespace/storage FinalizeREST: only spec.finalizers changes.
+      const spec = isObject(input.spec) ? input.spec : {};
+      next = { ...deepCopy(old), spec: { ...(isObject(old.spec) ? old.spec : {}), finalizers: Array.isArray(spec.finalizers) ? spec.finalizers : [] } };
+    } else if (subresource === 'status') {
       if (!this.info.builtin) {
         // customresource/status_strategy.go: the whole old object, with only status replaced.
         next = { ...deepCopy(old), status: input.status };
@@ -385,7 +405,7 @@ export class ResourceStore {
     // rest.BeforeUpdate: generation, uid, timestamps come from the old object.
     if (o.generation !== undefined) m.generation = o.generation;
     else delete m.generation;
-    this.strategy.prepareForUpdate(next, old);
+    if (subresource === undefined) this.strategy.prepareForUpdate(next, old);
     if (!m.uid) m.uid = o.uid;
     if (o.creationTimestamp) m.creationTimestamp = o.creationTimestamp;
     if (o.deletionTimestamp) m.deletionTimestamp = o.deletionTimestamp;
@@ -394,7 +414,7 @@ export class ResourceStore {
     }
     if (m.managedFields === undefined && o.managedFields !== undefined) m.managedFields = o.managedFields;
     m.resourceVersion = o.resourceVersion;
-    if (subresource !== 'status' && o.generation !== undefined && this.generationChanged(next, old)) {
+    if (subresource === undefined && o.generation !== undefined && this.generationChanged(next, old)) {
       m.generation = o.generation + 1;
     }
     const errs = [...validateObjectMetaUpdate(next, old), ...this.strategy.validate(next)];
@@ -429,15 +449,20 @@ export class ResourceStore {
     const current = await this.get(namespace, name);
     this.strategy.beforeDelete(current);
     this.checkDeletePreconditions(current, options);
+    const finalizers = gcFinalizers(current, options.propagationPolicy);
     if (current.metadata.deletionTimestamp) {
-      // Already being deleted: idempotent (rest/delete.go BeforeDelete, graceful already pending).
-      return { object: current, code: 200 };
+      // Already being deleted: idempotent (rest/delete.go BeforeDelete), but a new propagation policy
+      // still updates the garbage collector's finalizers (store.go updateForGracefulDeletionAndFinalizers).
+      if (options.dryRun || jsonEqual(finalizers, current.metadata.finalizers ?? [])) return { object: current, code: 200 };
+      return { object: await this.setFinalizers(key, name, finalizers, options), code: 200 };
     }
-    if (this.mustWaitToDelete(current)) {
+    if (finalizers.length > 0 || this.mustWaitToDelete(current)) {
       const mark = (obj: KubeObject): KubeObject => {
         const next = deepCopy(obj) as KubeObject;
         next.metadata.deletionTimestamp = rfc3339Seconds(this.deps.clock.now());
         next.metadata.deletionGracePeriodSeconds = 0;
+        if (finalizers.length > 0) next.metadata.finalizers = finalizers;
+        else delete next.metadata.finalizers;
         // markAsDeleting bumps generation when the kind tracks it.
         if (next.metadata.generation !== undefined && next.metadata.generation > 0) next.metadata.generation++;
         this.markDeleting(next);
@@ -459,6 +484,18 @@ export class ResourceStore {
       const p = options.preconditions;
       const last = await this.deps.storage.delete(key, { uid: p?.uid ?? current.metadata.uid, resourceVersion: p?.resourceVersion });
       return { object: this.deletedReply(last), code: 200 };
+    } catch (e) {
+      throw toStatusError(e, this.info, name);
+    }
+  }
+
+  private async setFinalizers(key: string, name: string, finalizers: string[], options: DeleteOptions): Promise<KubeObject> {
+    try {
+      const res = await this.deps.storage.guaranteedUpdate(key, (obj) => {
+        this.checkDeletePreconditions(obj, options);
+        return { ...obj, metadata: { ...obj.metadata, finalizers } };
+      });
+      return res.object;
     } catch (e) {
       throw toStatusError(e, this.info, name);
     }

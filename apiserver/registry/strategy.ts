@@ -100,8 +100,8 @@ function namespaceStrategy(info: KindInfo): Strategy {
     },
     prepareForUpdate: (obj, old) => {
       base.prepareForUpdate(obj, old);
+      // strategy.go PrepareForUpdate: finalizers change through /finalize, status through /status.
       obj.spec = old.spec;
-      obj.status = old.status;
       obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name ?? '' };
     },
     beforeDelete: (obj) => {

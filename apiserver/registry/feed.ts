@@ -1,0 +1,78 @@
+// One in-process feed of every committed change, for the server's own controllers (garbage collector,
+// namespace lifecycle). It reads a storage watch over all keys and never falls behind a bound.
+import type { Storage, StorageWatcher, WatchItem } from '../storage/interface.ts';
+
+export type FeedListener = (item: WatchItem) => void;
+
+export class ChangeFeed {
+  private readonly listeners = new Set<FeedListener>();
+  private watcher: StorageWatcher | undefined;
+
+  constructor(private readonly storage: Storage) {}
+
+  /** Starts following changes committed after `fromRevision`. */
+  start(fromRevision: number): void {
+    this.watcher = this.storage.watch('/', { fromRevision, bufferLimit: Number.MAX_SAFE_INTEGER });
+    const pump = (): void => {
+      const w = this.watcher;
+      if (!w) return;
+      for (const item of w.take()) for (const l of this.listeners) l(item);
+      if (!w.closed) w.whenReady(pump);
+    };
+    this.watcher.whenReady(pump);
+  }
+
+  subscribe(fn: FeedListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  stop(): void {
+    this.watcher?.stop();
+    this.watcher = undefined;
+  }
+}
+
+/** A queue of keys processed one at a time by an async worker, each key at most once at a time. */
+export class KeyedWorker {
+  private readonly dirty = new Set<string>();
+  private running = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly work: (key: string) => Promise<void>,
+    private readonly onError: (key: string, err: unknown) => void,
+  ) {}
+
+  add(key: string): void {
+    this.dirty.add(key);
+    if (!this.running) void this.run();
+  }
+
+  idle(): boolean {
+    return !this.running && this.dirty.size === 0;
+  }
+
+  /** Resolves once nothing is queued or running. */
+  whenIdle(): Promise<void> {
+    if (this.idle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    while (this.dirty.size > 0) {
+      const key = this.dirty.values().next().value as string;
+      this.dirty.delete(key);
+      try {
+        await this.work(key);
+      } catch (e) {
+        this.onError(key, e);
+      }
+    }
+    this.running = false;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}
