@@ -1,7 +1,8 @@
 // Requests on resources: one registry call per request, the result written once.
 import type { Request, Response } from 'express';
 import { apiVersionOf } from '../api/kinds.ts';
-import { badRequest, methodNotAllowed, pathNotFound, StatusError } from '../machinery/errors.ts';
+import { badRequest, methodNotAllowed, pathNotFound } from '../machinery/errors.ts';
+import { validateFieldManagerOption, validatePatchOptions } from '../registry/apply.ts';
 import { RealClock, type Clock } from '../machinery/clock.ts';
 import type { Random } from '../machinery/random.ts';
 import { jsonOf } from '../machinery/json.ts';
@@ -77,7 +78,7 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
       case 'POST': {
         const body = decodeBody(raw, req.headers['content-type']);
         if (body === undefined) throw badRequest('the body of the request was empty');
-        const out = await store.create(ns, body, writeOptions(q, 'CreateOptions'));
+        const out = await store.create(ns, body, { ...writeOptions(q, 'CreateOptions'), userAgent: req.headers['user-agent'] });
         sendJson(res, 201, jsonOf(out.object), out.warnings);
         return;
       }
@@ -108,22 +109,21 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
     case 'PUT': {
       const body = decodeBody(raw, req.headers['content-type']);
       if (body === undefined) throw badRequest('the body of the request was empty');
-      const out = await store.update(ns, name, body, { ...writeOptions(q, 'UpdateOptions'), subresource: sub });
+      validateFieldManagerOption('UpdateOptions', q.get('fieldManager') ?? undefined);
+      const out = await store.update(ns, name, body, { ...writeOptions(q, 'UpdateOptions'), userAgent: req.headers['user-agent'], subresource: sub });
       sendJson(res, 200, jsonOf(out.object), out.warnings);
       return;
     }
     case 'PATCH': {
       if (sub === 'finalize') throw methodNotAllowed(method, gr);
       const { type, body } = decodePatch(raw, req.headers['content-type'], acceptedPatchTypes(info));
-      const opts = writeOptions(q, 'PatchOptions');
-      if (type === 'apply') throw new StatusError({ ...badRequest('server-side apply is not supported yet').status, code: 415, reason: 'UnsupportedMediaType' });
-      if (opts.force !== undefined) {
-        throw new StatusError({
-          kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
-          message: 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch',
-          reason: 'Invalid', details: { group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' }] }, code: 422,
-        });
+      const opts = { ...writeOptions(q, 'PatchOptions'), userAgent: req.headers['user-agent'] };
+      if (type === 'apply') {
+        const applied = await store.apply(ns, name, body, { ...opts, subresource: sub === 'status' ? sub : undefined });
+        sendJson(res, applied.created ? 201 : 200, jsonOf(applied.object), applied.warnings);
+        return;
       }
+      validatePatchOptions(opts, false);
       const out = await store.patch(ns, name, patchFunction(info, type, body), { ...opts, subresource: sub });
       sendJson(res, 200, jsonOf(out.object), out.warnings);
       return;

@@ -7,19 +7,32 @@ export type FeedListener = (item: WatchItem) => void;
 export class ChangeFeed {
   private readonly listeners = new Set<FeedListener>();
   private watcher: StorageWatcher | undefined;
+  private seen = 0;
+  private waiters: { revision: number; resolve: () => void }[] = [];
 
   constructor(private readonly storage: Storage) {}
 
   /** Starts following changes committed after `fromRevision`. */
   start(fromRevision: number): void {
+    this.seen = fromRevision;
     this.watcher = this.storage.watch('/', { fromRevision, bufferLimit: Number.MAX_SAFE_INTEGER });
     const pump = (): void => {
       const w = this.watcher;
       if (!w) return;
-      for (const item of w.take()) for (const l of this.listeners) l(item);
+      for (const item of w.take()) {
+        for (const l of this.listeners) l(item);
+        this.seen = item.revision;
+      }
+      this.waiters = this.waiters.filter((x) => (x.revision <= this.seen ? (x.resolve(), false) : true));
       if (!w.closed) w.whenReady(pump);
     };
     this.watcher.whenReady(pump);
+  }
+
+  /** Resolves once every change up to `revision` has reached the listeners. */
+  caughtUp(revision: number): Promise<void> {
+    if (revision <= this.seen || !this.watcher) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ revision, resolve }));
   }
 
   subscribe(fn: FeedListener): () => void {

@@ -45,10 +45,14 @@ export class Registry {
     return this.gc.idle() && this.namespaceLifecycle.idle();
   }
 
+  /** Resolves once the server's own controllers have seen every change and have nothing left to do. */
   async whenIdle(): Promise<void> {
-    while (!this.idle()) {
+    for (;;) {
+      const revision = await this.deps.storage.revision();
+      await this.feed.caughtUp(revision);
       await this.gc.whenIdle();
       await this.namespaceLifecycle.whenIdle();
+      if (this.idle() && (await this.deps.storage.revision()) === revision) return;
     }
   }
 

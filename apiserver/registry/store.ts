@@ -26,7 +26,9 @@ import { generateName } from '../machinery/names.ts';
 import { isObject, type KubeObject } from '../machinery/object.ts';
 import type { Random } from '../machinery/random.ts';
 import type { Storage, StorageWatcher } from '../storage/interface.ts';
+import { serverSideApply, validateFieldManagerOption, validatePatchOptions } from './apply.ts';
 import { toStatusError } from './errors.ts';
+import { updateManagedFields } from './managedfields.ts';
 import { foregroundFinalizer, orphanFinalizer } from './gc.ts';
 import {
   continueExpired,
@@ -49,7 +51,17 @@ export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
   fieldValidation?: FieldValidation;
+  /** Names the manager in managedFields when fieldManager is empty. */
+  userAgent?: string;
 }
+
+export interface ApplyRequestOptions extends WriteOptions {
+  force?: boolean;
+  subresource?: 'status';
+}
+
+/** How a write's managedFields are produced. */
+type Ownership = 'update' | 'applied';
 
 export interface UpdateOptions extends WriteOptions {
   /** `finalize` exists on namespaces only: it writes spec.finalizers and nothing else. */
@@ -174,7 +186,7 @@ export class ResourceStore {
     }
   }
 
-  async create(namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
+  async create(namespace: string | undefined, body: unknown, opts: WriteOptions = {}, ownership: Ownership = 'update'): Promise<WriteResult> {
     const { obj, warnings } = this.decode(body, opts);
     const meta = obj.metadata;
     if (this.info.namespaced) {
@@ -202,6 +214,10 @@ export class ResourceStore {
     if (generated) meta.name = generateName(meta.generateName as string, this.deps.random);
     const errs = [...validateObjectMeta(obj, this.strategy.nameIsLabel), ...this.strategy.validate(obj)];
     if (errs.length > 0) throw this.invalid(meta.name ?? '', errs);
+    if (ownership === 'update') {
+      validateFieldManagerOption('CreateOptions', opts.fieldManager);
+      this.setManagedFields(obj, updateManagedFields(undefined, obj, opts.fieldManager ?? '', this.managedFieldsOptions(undefined, opts)));
+    }
     if (opts.dryRun) {
       const existing = await this.deps.storage.get(this.key(meta.namespace, meta.name as string));
       if (existing) throw alreadyExists(this.gr, meta.name as string);
@@ -300,7 +316,7 @@ export class ResourceStore {
   }
 
   /** PATCH: `apply` computes the patched object from the current one. A patch without a resourceVersion never conflicts. */
-  async patch(namespace: string | undefined, name: string, apply: (current: KubeObject) => unknown, opts: UpdateOptions = {}): Promise<WriteResult> {
+  async patch(namespace: string | undefined, name: string, apply: (current: KubeObject) => unknown, opts: UpdateOptions = {}, ownership: Ownership = 'update'): Promise<WriteResult> {
     let warnings: string[] = [];
     const object = await this.write(
       namespace,
@@ -314,8 +330,58 @@ export class ResourceStore {
       },
       opts,
       false,
+      ownership,
     );
     return { object, warnings };
+  }
+
+  /**
+   * Server-side apply (application/apply-patch+yaml): merges the applied configuration with field
+   * ownership; creates the object when it does not exist (handlers/patch.go, replying 201).
+   */
+  async apply(namespace: string | undefined, name: string, body: unknown, opts: ApplyRequestOptions): Promise<WriteResult & { created: boolean }> {
+    validatePatchOptions({ fieldManager: opts.fieldManager, force: opts.force }, true);
+    if (!isObject(body)) throw badRequest('the applied configuration must be an object');
+    const applyOpts = {
+      manager: opts.fieldManager as string,
+      force: opts.force ?? false,
+      kind: { group: this.info.group, version: this.info.version, kind: this.info.kind },
+      time: rfc3339Seconds(this.deps.clock.now()),
+      name,
+      namespace: this.info.namespaced ? (namespace ?? '') : '',
+      subresource: opts.subresource,
+      resetFields: this.resetFields(opts.subresource),
+    };
+    const existing = await this.deps.storage.get(this.key(namespace, name));
+    if (!existing) {
+      if (opts.subresource) throw notFound(this.gr, name);
+      const { object } = serverSideApply(undefined, body as KubeObject, applyOpts);
+      return { ...(await this.create(namespace, object, opts, 'applied')), created: true };
+    }
+    const res = await this.patch(namespace, name, (cur) => serverSideApply(cur, body as KubeObject, applyOpts).object, opts, 'applied');
+    return { ...res, created: false };
+  }
+
+  /** Fields a write through this endpoint never owns: status on the main resource, spec on /status. */
+  private resetFields(subresource: string | undefined): string[][] | undefined {
+    if (subresource === 'status') return [['spec']];
+    return this.info.subresources.status ? [['status']] : undefined;
+  }
+
+  private managedFieldsOptions(subresource: string | undefined, opts: WriteOptions) {
+    return {
+      operation: 'Update' as const,
+      subresource,
+      time: rfc3339Seconds(this.deps.clock.now()),
+      apiVersion: apiVersionOf(this.info),
+      userAgent: opts.userAgent,
+      resetFields: this.resetFields(subresource),
+    };
+  }
+
+  private setManagedFields(obj: KubeObject, entries: KubeObject['metadata']['managedFields']): void {
+    if (entries && entries.length > 0) obj.metadata.managedFields = entries;
+    else delete obj.metadata.managedFields;
   }
 
   /**
@@ -329,6 +395,7 @@ export class ResourceStore {
     produce: (current: KubeObject) => KubeObject,
     opts: UpdateOptions,
     isPut: boolean,
+    ownership: Ownership = 'update',
   ): Promise<KubeObject> {
     const key = this.key(namespace, name);
     const decide = (current: KubeObject): KubeObject | undefined => {
@@ -341,7 +408,10 @@ export class ResourceStore {
       } else if (rv !== current.metadata.resourceVersion) {
         throw conflict(this.gr, name, optimisticLockErrorMsg);
       }
+      const applied = next.metadata.managedFields;
       const result = this.prepareUpdate(next, current, opts.subresource);
+      if (ownership === 'applied') this.setManagedFields(result, applied);
+      else this.setManagedFields(result, updateManagedFields(current, result, opts.fieldManager ?? '', this.managedFieldsOptions(opts.subresource === 'finalize' ? undefined : opts.subresource, opts)));
       if (jsonEqual(result, current)) return undefined;
       if (current.metadata.deletionTimestamp && (result.metadata.finalizers ?? []).length === 0 && this.finalizersEmpty(result)) {
         throw new EmptiedFinalizers(current);
