@@ -81,6 +81,8 @@ export const builtinKinds: readonly KindInfo[] = [
     group: '', version: 'v1', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'],
     selectableFields: ['.involvedObject.kind', '.involvedObject.namespace', '.involvedObject.name', '.involvedObject.uid', '.involvedObject.apiVersion', '.involvedObject.resourceVersion', '.involvedObject.fieldPath', '.reason', '.reportingComponent', '.source', '.type'],
   }),
+  // apiextensions.k8s.io/v1
+  row({ group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: { status: true } }),
   // events.k8s.io/v1
   row({ group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'], selectableFields: ['.reason', '.type', '.regarding.kind', '.regarding.namespace', '.regarding.name', '.regarding.uid'] }),
   // resource.k8s.io (Kubernetes 1.33 versions)

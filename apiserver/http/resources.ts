@@ -11,6 +11,7 @@ import type { Registry } from '../registry/registry.ts';
 import type { ListOutcome, ResourceStore } from '../registry/store.ts';
 import { decodeBody, decodePatch } from './body.ts';
 import type { ResourcePath } from './paths.ts';
+import { handleScale } from './scale.ts';
 import { acceptedPatchTypes, patchFunction } from './patch.ts';
 import { deleteOptions, isTrue, listQuery, writeOptions } from './query.ts';
 import { sendJson, toStatus } from './respond.ts';
@@ -53,6 +54,12 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
   const gr = { group: info.group, resource: info.plural };
 
   const isNamespace = info.kind === 'Namespace' && info.group === '';
+  if (p.subresource === 'scale' && info.subresources.scale && p.name !== undefined) {
+    if (!['GET', 'PUT', 'PATCH'].includes(req.method.toUpperCase())) throw methodNotAllowed(req.method.toUpperCase(), gr);
+    const opts = { ...writeOptions(q, 'UpdateOptions'), userAgent: req.headers['user-agent'] };
+    sendJson(res, 200, await handleScale(store, req, ns, p.name, raw, opts));
+    return;
+  }
   if (p.subresource !== undefined && p.subresource !== 'status' && !(p.subresource === 'finalize' && isNamespace)) throw pathNotFound();
   if (p.subresource === 'status' && !info.subresources.status) throw pathNotFound();
   if (p.subresource === 'finalize' && req.method.toUpperCase() !== 'PUT') throw methodNotAllowed(req.method.toUpperCase(), { group: '', resource: 'namespaces/finalize' });

@@ -8,7 +8,9 @@ import { badRequest, pathNotFound, requestEntityTooLarge, type Status } from '..
 import type { Clock } from '../machinery/clock.ts';
 import type { Random } from '../machinery/random.ts';
 import type { Registry } from '../registry/registry.ts';
+import { aggregatedContentType, aggregatedDiscovery, discoveryETag, discoveryVersionFor } from './aggregated.ts';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
+import { openapiForPath, openapiRoot } from './openapi.ts';
 import { parsePath } from './paths.ts';
 import { handleResource, type ResourceContext } from './resources.ts';
 import { sendJson, sendStatus, toStatus } from './respond.ts';
@@ -83,8 +85,39 @@ export function createApp(opts: ApiServerOptions): App {
   };
   app.get(['/healthz', '/readyz', '/livez', '/healthz/*rest', '/readyz/*rest', '/livez/*rest'], ok);
 
-  app.get(['/api', '/api/'], (req, res) => sendJson(res, 200, apiVersions(req.headers.host ?? '')));
-  app.get(['/apis', '/apis/'], (_req, res) => sendJson(res, 200, apiGroupList(opts.registry.kinds())));
+  // Discovery: aggregated (v2, v2beta1) when the Accept header asks for it, else the legacy documents.
+  const discovery = (which: 'core' | 'apis') => (req: Request, res: Response): void => {
+    res.setHeader('Vary', 'Accept');
+    const v = discoveryVersionFor(req.headers.accept);
+    if (!v) {
+      sendJson(res, 200, which === 'core' ? apiVersions(req.headers.host ?? '') : apiGroupList(opts.registry.kinds()));
+      return;
+    }
+    const doc = aggregatedDiscovery(opts.registry.kinds(), which, v);
+    const etag = discoveryETag(doc);
+    res.setHeader('ETag', etag);
+    if (req.headers['if-none-match'] === etag) {
+      res.status(304).end();
+      return;
+    }
+    res.status(200).setHeader('Content-Type', aggregatedContentType(v));
+    res.send(JSON.stringify(doc));
+  };
+  app.get(['/api', '/api/'], discovery('core'));
+  app.get(['/apis', '/apis/'], discovery('apis'));
+
+  // OpenAPI v3: a root listing every group-version, and one document per group-version, cached by hash.
+  app.get(['/openapi/v3', '/openapi/v3/'], (_req, res) => sendJson(res, 200, openapiRoot(opts.registry.kinds())));
+  app.get('/openapi/v3/*rest', (req, res) => {
+    const found = openapiForPath(opts.registry.kinds(), req.path);
+    if (!found) {
+      sendStatus(res, pathNotFound().status);
+      return;
+    }
+    if (req.query.hash === found.hash) res.setHeader('Cache-Control', 'public, immutable');
+    res.setHeader('ETag', `"${found.hash}"`);
+    sendJson(res, 200, found.doc);
+  });
 
   app.use(
     asyncRoute(async (req, res) => {

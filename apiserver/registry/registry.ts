@@ -5,6 +5,7 @@ import type { KubeObject } from '../machinery/object.ts';
 import type { Random } from '../machinery/random.ts';
 import type { Storage } from '../storage/interface.ts';
 import { quietLogger, type Logger } from '../machinery/log.ts';
+import { CrdController } from './crd.ts';
 import { ChangeFeed } from './feed.ts';
 import { GarbageCollector } from './gc.ts';
 import { NamespaceLifecycle } from './namespacelifecycle.ts';
@@ -28,6 +29,8 @@ export class Registry {
   private readonly feed: ChangeFeed;
   readonly gc: GarbageCollector;
   readonly namespaceLifecycle: NamespaceLifecycle;
+  readonly crds: ResourceStore;
+  private readonly crdController: CrdController;
 
   constructor(readonly deps: RegistryDeps) {
     for (const info of builtinKinds) this.addKind(info);
@@ -38,11 +41,15 @@ export class Registry {
     this.feed = new ChangeFeed(deps.storage);
     this.gc = new GarbageCollector(this, logger.child({ component: 'garbage-collector' }));
     this.namespaceLifecycle = new NamespaceLifecycle(this, deps.clock, logger.child({ component: 'namespace-controller' }));
+    const crds = this.lookup('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
+    if (!crds) throw new Error('the kind table has no customresourcedefinitions');
+    this.crds = crds;
+    this.crdController = new CrdController(this, logger.child({ component: 'crd-controller' }));
   }
 
   /** True when the server's own controllers have nothing queued or running. */
   idle(): boolean {
-    return this.gc.idle() && this.namespaceLifecycle.idle();
+    return this.gc.idle() && this.namespaceLifecycle.idle() && this.crdController.idle();
   }
 
   /** Resolves once the server's own controllers have seen every change and have nothing left to do. */
@@ -52,6 +59,7 @@ export class Registry {
       await this.feed.caughtUp(revision);
       await this.gc.whenIdle();
       await this.namespaceLifecycle.whenIdle();
+      await this.crdController.whenIdle();
       if (this.idle() && (await this.deps.storage.revision()) === revision) return;
     }
   }
@@ -75,7 +83,13 @@ export class Registry {
     return store;
   }
 
+  /** Stops serving a kind; a built-in kind that a CRD had replaced is served again as built in. */
   removeKind(info: Pick<KindInfo, 'group' | 'version' | 'plural'>): void {
+    const builtin = builtinKinds.find((k) => k.group === info.group && k.version === info.version && k.plural === info.plural);
+    if (builtin) {
+      this.addKind(builtin);
+      return;
+    }
     this.stores.delete(Registry.id(info.group, info.version, info.plural));
     for (const l of this.listeners) l();
   }
@@ -112,6 +126,7 @@ export class Registry {
     this.feed.start(await this.deps.storage.revision());
     await this.gc.start(this.feed);
     await this.namespaceLifecycle.start(this.feed);
+    await this.crdController.start(this.feed);
     for (const name of initialNamespaces) {
       if (await this.deps.storage.get(this.namespaceKey(name))) continue;
       const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };

@@ -520,6 +520,7 @@ export class ResourceStore {
     this.strategy.beforeDelete(current);
     this.checkDeletePreconditions(current, options);
     const finalizers = gcFinalizers(current, options.propagationPolicy);
+    for (const f of this.strategy.finalizersOnDelete ?? []) if (!current.metadata.deletionTimestamp && !finalizers.includes(f)) finalizers.push(f);
     if (current.metadata.deletionTimestamp) {
       // Already being deleted: idempotent (rest/delete.go BeforeDelete), but a new propagation policy
       // still updates the garbage collector's finalizers (store.go updateForGracefulDeletionAndFinalizers).

@@ -2,6 +2,7 @@
 // (apiserver pkg/registry/rest/create.go BeforeCreate, update.go BeforeUpdate).
 import { apiVersionOf, type KindInfo } from '../api/kinds.ts';
 import { forbidden, type FieldError } from '../machinery/errors.ts';
+import { crdStrategy } from './crd.ts';
 import { isObject, type KubeObject } from '../machinery/object.ts';
 
 export type GenerationPolicy =
@@ -30,6 +31,8 @@ export interface Strategy {
   fields(obj: KubeObject): Record<string, string>;
   /** Refuses a DELETE before anything happens (throws a StatusError). */
   beforeDelete(obj: KubeObject): void;
+  /** Finalizers the first DELETE adds, for cleanup the server does itself (CRDs). */
+  finalizersOnDelete?: readonly string[];
 }
 
 /** Reads `.a.b.c` from an object; scalars become strings, others empty. */
@@ -154,6 +157,7 @@ function resourceSliceStrategy(info: KindInfo, now: () => string): Strategy {
 }
 
 export function strategyFor(info: KindInfo, now: () => string): Strategy {
+  if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition') return crdStrategy(info, now);
   if (!info.group && info.kind === 'Namespace') return namespaceStrategy(info);
   if (!info.group && info.kind === 'Pod') return podStrategy(info);
   if (info.group === 'resource.k8s.io' && info.kind === 'ResourceSlice') return resourceSliceStrategy(info, now);
