@@ -4,7 +4,6 @@ import { quietLogger, type Logger } from './machinery/log.ts';
 import { systemRandom, type Random } from './machinery/random.ts';
 import { Registry } from './registry/registry.ts';
 import { createApp, listen, type ApiServerOptions, type RunningServer } from './http/server.ts';
-import type { ResourceContext } from './http/resources.ts';
 import type { Storage } from './storage/interface.ts';
 import { MemoryStorage } from './storage/memory.ts';
 
@@ -17,8 +16,7 @@ export interface ApiServerConfig {
   storage?: Storage;
   /** Events kept for watches (older resourceVersions get 410). */
   watchHistory?: number;
-  deliver?: ResourceContext['deliver'];
-  intercept?: ApiServerOptions['intercept'];
+  interleaver?: ApiServerOptions['interleaver'];
 }
 
 export interface ApiServer extends RunningServer {
@@ -35,7 +33,7 @@ export async function startApiServer(cfg: ApiServerConfig = {}): Promise<ApiServ
   const storage = cfg.storage ?? new MemoryStorage(cfg.watchHistory ? { historyLimit: cfg.watchHistory } : {});
   const registry = new Registry({ storage, clock, random, logger });
   await registry.bootstrap();
-  const { app, closeWatches } = createApp({ registry, clock, random, logger, deliver: cfg.deliver, intercept: cfg.intercept });
+  const { app, closeWatches } = createApp({ registry, clock, random, logger, interleaver: cfg.interleaver });
   const running = await listen(app, cfg.port ?? 0, cfg.host ?? '127.0.0.1');
   return {
     ...running,

@@ -74,11 +74,15 @@ it('a client-node informer relists after 410 Expired and converges to the server
   const calls: string[] = [];
   const s = await testServer(t, {
     watchHistory: 3,
-    intercept: async (req) => {
-      if (req.actor !== 'informer') return;
-      const watch = req.query.get('watch') === 'true';
-      calls.push(watch ? `watch rv=${req.query.get('resourceVersion')}` : 'list');
-      if (watch && gate) await gate;
+    interleaver: {
+      beginRequest: async (req) => {
+        if (req.actor === 'informer') {
+          calls.push(req.verb === 'watch' ? `watch rv=${req.query.get('resourceVersion')}` : req.verb);
+          if (req.verb === 'watch' && gate) await gate;
+        }
+        return () => undefined;
+      },
+      deliver: (_watch, items, write) => write(items),
     },
   });
   const core = s.core();

@@ -14,9 +14,11 @@ import type { ResourcePath } from './paths.ts';
 import { handleScale } from './scale.ts';
 import { acceptedPatchTypes, patchFunction } from './patch.ts';
 import { deleteOptions, isTrue, listQuery, writeOptions } from './query.ts';
-import { sendJson, toStatus } from './respond.ts';
+import type { DeliveryItem, Interleaver, WatchInfo } from '../interleave/types.ts';
+import { actorOf } from './actor.ts';
+import { reportOutcome, sendJson, toStatus, type ReplyMeta } from './respond.ts';
 import { includeObjectFrom, tableFor, tableWatchEncoder, wantsTable, type IncludeObject, type TableVersion } from './table.ts';
-import { jsonEncoder, serveWatch, serveWatchError, type WatchServeOptions } from './watch.ts';
+import { jsonEncoder, serveWatch, serveWatchError } from './watch.ts';
 
 /** kube-apiserver's --min-request-timeout: a watch without timeoutSeconds lasts this × [1, 2). */
 export const minRequestTimeoutMs = 1_800_000;
@@ -27,10 +29,14 @@ export interface ResourceContext {
   registry: Registry;
   clock: Clock;
   random: Random;
-  /** Lets the interleaving layer hold or reorder watch deliveries. */
-  deliver?: WatchServeOptions['deliver'];
+  /** Holds or fails requests and watch deliveries, and records what happened. */
+  interleaver?: Interleaver;
   /** Open watch streams, each with the function that ends it cleanly. */
   watches: Set<() => void>;
+}
+
+function metaOf(obj: KubeObject): ReplyMeta {
+  return { resourceVersion: obj.metadata?.resourceVersion, name: obj.metadata?.name ?? (obj as { details?: { name?: string } }).details?.name };
 }
 
 function listJson(store: ResourceStore, out: ListOutcome): string {
@@ -57,7 +63,8 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
   if (p.subresource === 'scale' && info.subresources.scale && p.name !== undefined) {
     if (!['GET', 'PUT', 'PATCH'].includes(req.method.toUpperCase())) throw methodNotAllowed(req.method.toUpperCase(), gr);
     const opts = { ...writeOptions(q, 'UpdateOptions'), userAgent: req.headers['user-agent'] };
-    sendJson(res, 200, await handleScale(store, req, ns, p.name, raw, opts));
+    const scale = await handleScale(store, req, ns, p.name, raw, opts);
+    sendJson(res, 200, scale, [], metaOf(scale));
     return;
   }
   if (p.subresource !== undefined && p.subresource !== 'status' && !(p.subresource === 'finalize' && isNamespace)) throw pathNotFound();
@@ -79,20 +86,20 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
           sendTable(res, t, table.version);
           return;
         }
-        sendJson(res, 200, listJson(store, out));
+        sendJson(res, 200, listJson(store, out), [], { resourceVersion: out.resourceVersion });
         return;
       }
       case 'POST': {
         const body = decodeBody(raw, req.headers['content-type']);
         if (body === undefined) throw badRequest('the body of the request was empty');
         const out = await store.create(ns, body, { ...writeOptions(q, 'CreateOptions'), userAgent: req.headers['user-agent'] });
-        sendJson(res, 201, jsonOf(out.object), out.warnings);
+        sendJson(res, 201, jsonOf(out.object), out.warnings, metaOf(out.object));
         return;
       }
       case 'DELETE': {
         const body = decodeBody(raw, req.headers['content-type']);
         const out = await store.deleteCollection(ns, listQuery(q), deleteOptions(q, body));
-        sendJson(res, 200, listJson(store, out));
+        sendJson(res, 200, listJson(store, out), [], { resourceVersion: out.resourceVersion });
         return;
       }
       default:
@@ -110,7 +117,7 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
         sendTable(res, tableFor(info, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '', includeObject: table.includeObject, now: ctx.clock.now(), version: table.version }), table.version);
         return;
       }
-      sendJson(res, 200, jsonOf(obj));
+      sendJson(res, 200, jsonOf(obj), [], metaOf(obj));
       return;
     }
     case 'PUT': {
@@ -118,7 +125,7 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
       if (body === undefined) throw badRequest('the body of the request was empty');
       validateFieldManagerOption('UpdateOptions', q.get('fieldManager') ?? undefined);
       const out = await store.update(ns, name, body, { ...writeOptions(q, 'UpdateOptions'), userAgent: req.headers['user-agent'], subresource: sub });
-      sendJson(res, 200, jsonOf(out.object), out.warnings);
+      sendJson(res, 200, jsonOf(out.object), out.warnings, metaOf(out.object));
       return;
     }
     case 'PATCH': {
@@ -127,19 +134,19 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
       const opts = { ...writeOptions(q, 'PatchOptions'), userAgent: req.headers['user-agent'] };
       if (type === 'apply') {
         const applied = await store.apply(ns, name, body, { ...opts, subresource: sub === 'status' ? sub : undefined });
-        sendJson(res, applied.created ? 201 : 200, jsonOf(applied.object), applied.warnings);
+        sendJson(res, applied.created ? 201 : 200, jsonOf(applied.object), applied.warnings, metaOf(applied.object));
         return;
       }
       validatePatchOptions(opts, false);
       const out = await store.patch(ns, name, patchFunction(info, type, body), { ...opts, subresource: sub });
-      sendJson(res, 200, jsonOf(out.object), out.warnings);
+      sendJson(res, 200, jsonOf(out.object), out.warnings, metaOf(out.object));
       return;
     }
     case 'DELETE': {
       if (sub) throw methodNotAllowed(method, gr);
       const body = decodeBody(raw, req.headers['content-type']);
       const out = await store.delete(ns, name, deleteOptions(q, body));
-      sendJson(res, out.code, jsonOf(out.object as KubeObject));
+      sendJson(res, out.code, jsonOf(out.object as KubeObject), [], metaOf(out.object as KubeObject));
       return;
     }
     default:
@@ -168,6 +175,7 @@ async function startWatch(ctx: ResourceContext, req: Request, res: Response, sto
   const timeoutParam = q.get('timeoutSeconds');
   const timeoutMs = timeoutParam !== null && timeoutParam !== '' ? Number(timeoutParam) * 1000 : minRequestTimeoutMs * (1 + ctx.random.float());
   if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw badRequest(`invalid timeoutSeconds: ${timeoutParam}`);
+  const watchInfo: WatchInfo = { actor: actorOf(req), group: store.info.group, version: store.info.version, resource: store.info.plural, namespace: ns, query: q };
   let watcher;
   try {
     watcher = await store.watch(ns, lq);
@@ -176,6 +184,7 @@ async function startWatch(ctx: ResourceContext, req: Request, res: Response, sto
     // Too old or too new revisions arrive as an ERROR event on an open stream, as the watch cache sends them.
     if (status.code === 410 || status.code === 504) {
       serveWatchError(res, status);
+      reportOutcome(res, 200, { reason: status.reason });
       return;
     }
     throw e;
@@ -188,8 +197,10 @@ async function startWatch(ctx: ResourceContext, req: Request, res: Response, sto
     encode: table
       ? tableWatchEncoder(store.info, { includeObject: table.includeObject, now: () => ctx.clock.now(), version: table.version })
       : jsonEncoder({ kind: store.info.kind, apiVersion: apiVersionOf(store.info) }),
-    deliver: ctx.deliver,
+    deliver: ctx.interleaver ? (items, write) => (ctx.interleaver as Interleaver).deliver(watchInfo, items, write as (items: readonly DeliveryItem[]) => boolean) : undefined,
+    onClose: ctx.interleaver?.watchClosed ? () => ctx.interleaver?.watchClosed?.(watchInfo) : undefined,
     watches: ctx.watches,
   });
+  reportOutcome(res, 200, { resourceVersion: lq.resourceVersion });
 }
 

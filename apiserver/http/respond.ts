@@ -1,21 +1,45 @@
 // The one place where results and errors become HTTP responses.
 import type { Response } from 'express';
 import { internalError, StatusError, type Status } from '../machinery/errors.ts';
+import type { RequestOutcome } from '../interleave/types.ts';
 
 export const jsonContentType = 'application/json';
 
-export function sendJson(res: Response, code: number, body: string | object, warnings: readonly string[] = []): void {
+/** What a reply says about the object it carries, for the interleaving layer's history. */
+export interface ReplyMeta {
+  resourceVersion?: string;
+  name?: string;
+  reason?: string;
+}
+
+type OutcomeSink = (outcome: RequestOutcome) => void;
+
+/** Registers who hears the request's outcome (the interleaving layer); called once, at the first reply. */
+export function onOutcome(res: Response, sink: OutcomeSink): void {
+  res.locals.outcome = sink;
+}
+
+export function reportOutcome(res: Response, code: number, meta: ReplyMeta = {}): void {
+  const sink = res.locals.outcome as OutcomeSink | undefined;
+  if (!sink) return;
+  res.locals.outcome = undefined;
+  sink({ code, ...meta });
+}
+
+export function sendJson(res: Response, code: number, body: string | object, warnings: readonly string[] = [], meta?: ReplyMeta): void {
   if (warnings.length > 0) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', '));
   res.status(code).type(jsonContentType).send(typeof body === 'string' ? body : JSON.stringify(body));
+  reportOutcome(res, code, meta);
 }
 
 export function sendStatus(res: Response, status: Status): void {
   if (res.headersSent) {
     res.end();
+    reportOutcome(res, status.code, { reason: status.reason });
     return;
   }
   if (status.details?.retryAfterSeconds) res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
-  sendJson(res, status.code, status);
+  sendJson(res, status.code, status, [], { reason: status.reason });
 }
 
 /** Turns any thrown value into a Status; never rethrows. */

@@ -13,7 +13,9 @@ import { apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
 import { openapiForPath, openapiRoot } from './openapi.ts';
 import { parsePath } from './paths.ts';
 import { handleResource, type ResourceContext } from './resources.ts';
-import { sendJson, sendStatus, toStatus } from './respond.ts';
+import { onOutcome, sendJson, sendStatus, toStatus } from './respond.ts';
+import type { Interleaver } from '../interleave/types.ts';
+import { requestInfo } from './requestinfo.ts';
 
 /** The largest request body accepted (kube-apiserver's default for JSON). */
 export const maxRequestBodyBytes = 3 * 1024 * 1024;
@@ -30,29 +32,13 @@ export const serverVersion = {
   platform: 'linux/amd64',
 };
 
-/** What the interleaving layer sees of a request before it is served. */
-export interface IncomingRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  /** Who sent it: the bearer token, else the User-Agent. */
-  actor: string;
-}
-
 export interface ApiServerOptions {
   registry: Registry;
   clock: Clock;
   random: Random;
   logger: Logger;
-  deliver?: ResourceContext['deliver'];
-  /** Called before every API request is served; the request waits for the returned promise. */
-  intercept?: (req: IncomingRequest) => Promise<void> | void;
-}
-
-export function actorOf(req: Request): string {
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice('Bearer '.length);
-  return req.headers['user-agent'] ?? 'anonymous';
+  /** Holds or fails requests and watch deliveries, and records what happened (scenarios). */
+  interleaver?: Interleaver;
 }
 
 function asyncRoute(fn: (req: Request, res: Response) => Promise<void> | void) {
@@ -74,7 +60,7 @@ export function createApp(opts: ApiServerOptions): App {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
-  const ctx: ResourceContext = { registry: opts.registry, clock: opts.clock, random: opts.random, deliver: opts.deliver, watches: new Set() };
+  const ctx: ResourceContext = { registry: opts.registry, clock: opts.clock, random: opts.random, interleaver: opts.interleaver, watches: new Set() };
 
   app.use(express.raw({ type: () => true, limit: maxRequestBodyBytes }));
 
@@ -121,11 +107,9 @@ export function createApp(opts: ApiServerOptions): App {
 
   app.use(
     asyncRoute(async (req, res) => {
-      if (opts.intercept) {
-        await opts.intercept({ method: req.method, path: req.path, query: new URL(req.originalUrl, 'http://x').searchParams, actor: actorOf(req) });
-      }
       const parsed = parsePath(req.path);
       if (parsed.type === 'resource') {
+        if (opts.interleaver) onOutcome(res, await opts.interleaver.beginRequest(requestInfo(req, parsed.path)));
         await handleResource(ctx, req, res, parsed.path);
         return;
       }

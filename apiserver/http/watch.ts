@@ -54,7 +54,8 @@ export interface WatchServeOptions {
   bookmarks: boolean;
   encode: WatchEncoder;
   /** Hands items to the wire; the interleaving layer may hold some back. Defaults to writing at once. */
-  deliver?: (items: WatchItem[], write: (items: WatchItem[]) => boolean) => Promise<void> | boolean;
+  deliver?: (items: readonly WatchItem[], write: (items: readonly WatchItem[]) => boolean) => Promise<boolean> | boolean;
+  onClose?: () => void;
   /** Where the stream registers its clean end while it is open. */
   watches?: Set<() => void>;
 }
@@ -70,6 +71,7 @@ export function serveWatch(req: Request, res: Response, watcher: StorageWatcher,
     watcher.stop();
     if (!res.writableEnded) res.end();
     opts.watches?.delete(finish);
+    opts.onClose?.();
   };
   opts.watches?.add(finish);
   res.on('close', finish);
@@ -82,7 +84,7 @@ export function serveWatch(req: Request, res: Response, watcher: StorageWatcher,
     };
     timers.push(opts.clock.setTimer(Math.min(bookmarkIntervalMs, Math.max(0, opts.timeoutMs - bookmarkBeforeDeadlineMs)), tick));
   }
-  const write = (items: WatchItem[]): boolean => {
+  const write = (items: readonly WatchItem[]): boolean => {
     let chunk = '';
     for (const it of items) chunk += opts.encode(it);
     return chunk.length === 0 || res.write(chunk);

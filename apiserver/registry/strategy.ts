@@ -156,7 +156,23 @@ function resourceSliceStrategy(info: KindInfo, now: () => string): Strategy {
   };
 }
 
+/** core/v1 Events must sit in the namespace of the object they are about (core/validation/events.go). */
+function eventStrategy(info: KindInfo): Strategy {
+  const base = defaultStrategy(info);
+  return {
+    ...base,
+    validate: (obj) => {
+      const involved = readPath(obj, '.involvedObject.namespace');
+      if (typeof involved === 'string' && involved !== '' && involved !== obj.metadata.namespace) {
+        return [{ type: 'FieldValueInvalid', field: 'involvedObject.namespace', badValue: involved, detail: 'does not match event.namespace' }];
+      }
+      return [];
+    },
+  };
+}
+
 export function strategyFor(info: KindInfo, now: () => string): Strategy {
+  if (!info.group && info.kind === 'Event') return eventStrategy(info);
   if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition') return crdStrategy(info, now);
   if (!info.group && info.kind === 'Namespace') return namespaceStrategy(info);
   if (!info.group && info.kind === 'Pod') return podStrategy(info);

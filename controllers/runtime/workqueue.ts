@@ -104,13 +104,24 @@ export class WorkQueue<T extends string> implements QueueActivity {
     return 0;
   }
 
+  /**
+   * cond.Signal: a waiting worker wakes later, as a signalled goroutine is scheduled later, so adds of the
+   * same key in the meantime collapse instead of handing the key out twice in a row.
+   */
   private push(key: T): void {
     this.queue.push(key);
-    const waiter = this.waiters.shift(); // cond.Signal: waiters only exist while the queue is empty
-    if (!waiter) return;
-    const next = this.take();
-    if (next) waiter.resolve(next);
+    if (this.waiters.length === 0 || this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    queueMicrotask(() => {
+      this.wakeScheduled = false;
+      while (this.waiters.length > 0 && this.queue.length > 0) {
+        const next = this.take();
+        if (next) this.waiters.shift()?.resolve(next);
+      }
+    });
   }
+
+  private wakeScheduled = false;
 
   private take(): GetResult<T> | undefined {
     const key = this.queue.shift();

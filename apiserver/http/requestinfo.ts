@@ -1,0 +1,53 @@
+// A request as the interleaving layer sees it: actor, verb, resource, name and a lazily decoded body.
+import type { Request } from 'express';
+import { parse as parseYaml } from 'yaml';
+import type { RequestInfo, Verb } from '../interleave/types.ts';
+import { actorOf } from './actor.ts';
+import type { ResourcePath } from './paths.ts';
+import { isTrue } from './query.ts';
+
+function verbOf(method: string, p: ResourcePath, query: URLSearchParams): Verb {
+  switch (method) {
+    case 'GET':
+      return p.name !== undefined ? 'get' : isTrue(query.get('watch')) ? 'watch' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    default:
+      return p.name !== undefined ? 'delete' : 'deletecollection';
+  }
+}
+
+export function requestInfo(req: Request, p: ResourcePath): RequestInfo {
+  const query = new URL(req.originalUrl, 'http://x').searchParams;
+  const method = req.method.toUpperCase();
+  let decoded: { value: unknown } | undefined;
+  return {
+    actor: actorOf(req),
+    verb: verbOf(method, p, query),
+    method,
+    group: p.group,
+    version: p.version,
+    resource: p.plural,
+    subresource: p.subresource,
+    namespace: p.namespace,
+    name: p.name,
+    query,
+    body: () => {
+      if (!decoded) {
+        const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+        let value: unknown;
+        try {
+          value = raw.trim() === '' ? undefined : parseYaml(raw);
+        } catch {
+          value = undefined;
+        }
+        decoded = { value };
+      }
+      return decoded.value;
+    },
+  };
+}
