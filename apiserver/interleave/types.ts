@@ -59,3 +59,76 @@ export interface Interleaver {
   /** Called when a watch stream ends. */
   watchClosed?(watch: WatchInfo): void;
 }
+
+// --- the recorded history ---
+
+interface EntryBase {
+  /** Position in the one total order of everything the server saw. */
+  seq: number;
+  /** The server Clock's time (simulated in scenarios), ms since the epoch. */
+  atMs: number;
+  /** Real milliseconds since the history started: a timing field, ignored when comparing runs. */
+  realMs: number;
+}
+
+/** A request arrived (after any hold was released). */
+export interface RequestEntry extends EntryBase {
+  type: 'request';
+  actor: string;
+  verb: Verb;
+  group: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  /** A short, stable summary of the body (e.g. the fields a patch sets). */
+  body?: string;
+  /** The storage revision when the request was let through. */
+  rvBefore: number;
+  /** Set when a rule held this request: the rule's name, and whether it was released by its bound. */
+  held?: { rule: string; heldAtSeq: number; timedOut: boolean };
+}
+
+/** The reply to a request. */
+export interface ResponseEntry extends EntryBase {
+  type: 'response';
+  /** The seq of its RequestEntry. */
+  request: number;
+  actor: string;
+  verb: Verb;
+  resource: string;
+  namespace?: string;
+  name?: string;
+  code: number;
+  reason?: string;
+  /** The storage revision after the request was served. */
+  rvAfter: number;
+  /** The resourceVersion of the object in the reply, if any. */
+  objectRv?: string;
+  /** Set when a rule failed this request instead of serving it. */
+  injected?: { rule: string };
+}
+
+/** A watch event written to an actor's stream. */
+export interface DeliveryEntry extends EntryBase {
+  type: 'delivery';
+  actor: string;
+  resource: string;
+  eventType: DeliveryItem['type'];
+  namespace?: string;
+  name?: string;
+  revision: number;
+  /** Set when a rule delayed it. */
+  delayed?: { rule: string };
+}
+
+/** Something a scenario or component noted (a crash, a restart, an assertion, a step). */
+export interface NoteEntry extends EntryBase {
+  type: 'note';
+  actor: string;
+  text: string;
+  /** e.g. 'step', 'crash', 'restart', 'panic', 'assert', 'hold', 'release', 'timeout'. */
+  tag: string;
+}
+
+export type HistoryEntry = RequestEntry | ResponseEntry | DeliveryEntry | NoteEntry;
