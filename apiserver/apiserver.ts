@@ -17,6 +17,8 @@ export interface ApiServerConfig {
   /** Events kept for watches (older resourceVersions get 410). */
   watchHistory?: number;
   interleaver?: ApiServerOptions['interleaver'];
+  /** Watch write coalescing window (ms); 0 in deterministic worlds. */
+  watchCoalesceMs?: number;
 }
 
 export interface ApiServer extends RunningServer {
@@ -33,7 +35,7 @@ export async function startApiServer(cfg: ApiServerConfig = {}): Promise<ApiServ
   const storage = cfg.storage ?? new MemoryStorage(cfg.watchHistory ? { historyLimit: cfg.watchHistory } : {});
   const registry = new Registry({ storage, clock, random, logger });
   await registry.bootstrap();
-  const { app, closeWatches } = createApp({ registry, clock, random, logger, interleaver: cfg.interleaver });
+  const { app, closeWatches } = createApp({ registry, clock, random, logger, interleaver: cfg.interleaver, watchCoalesceMs: cfg.watchCoalesceMs });
   const running = await listen(app, cfg.port ?? 0, cfg.host ?? '127.0.0.1');
   return {
     ...running,

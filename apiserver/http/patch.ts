@@ -17,6 +17,39 @@ function unprocessable(message: string): StatusError {
   return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Invalid', code: 422 });
 }
 
+/**
+ * errors.NewGenericServerResponse(422, ..., isUnexpectedResponse=false) as handlers/patch.go sends it: a
+ * fixed message; the patch library's error is logged, not returned.
+ */
+function patchNotApplied(cause: string): StatusError {
+  const err = new StatusError({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: 'the server rejected our request due to an error in our request',
+    reason: 'Invalid',
+    details: {},
+    code: 422,
+  });
+  err.cause = cause;
+  return err;
+}
+
+/** The evanphx/json-patch wording for the failures kubectl users meet. */
+function jsonPatchCause(err: Error & { name?: string; operation?: { op?: string; path?: string } }): string {
+  const op = err.operation?.op ?? '';
+  const path = err.operation?.path ?? '';
+  switch (err.name) {
+    case 'TEST_OPERATION_FAILED':
+      return `testing value ${path} failed: test failed`;
+    case 'OPERATION_PATH_UNRESOLVABLE':
+      return `${op} operation does not apply: doc is missing path: "${path}": missing value`;
+    default:
+      return `${err.name ?? 'error'}: ${err.message.split('\n')[0]}${path ? ` at ${path}` : ''}`;
+  }
+}
+
 /** Upstream decodes the patched JSON into Go structs, which drops nulls and `$` directive keys left over. */
 function dropNullsAndDirectives(v: unknown): unknown {
   if (Array.isArray(v)) return v.filter((x) => x !== null).map(dropNullsAndDirectives);
@@ -49,9 +82,7 @@ export function patchFunction(info: KindInfo, type: Exclude<PatchType, 'apply'>,
         try {
           return fjp.applyPatch(deepCopy(current), ops, true, true).newDocument;
         } catch (e) {
-          const err = e as Error & { name?: string; operation?: { path?: string } };
-          const where = err.operation?.path ? ` at ${err.operation.path}` : '';
-          throw unprocessable(`${err.name ?? 'error'}: ${err.message.split('\n')[0]}${where}`);
+          throw patchNotApplied(jsonPatchCause(e as Error));
         }
       };
     }

@@ -33,6 +33,8 @@ export interface ResourceContext {
   interleaver?: Interleaver;
   /** Open watch streams, each with the function that ends it cleanly. */
   watches: Set<() => void>;
+  /** Watch write coalescing window (ms). */
+  watchCoalesceMs: number;
 }
 
 function metaOf(obj: KubeObject): ReplyMeta {
@@ -192,6 +194,7 @@ async function startWatch(ctx: ResourceContext, req: Request, res: Response, sto
   serveWatch(req, res, watcher, {
     clock: ctx.clock,
     transportClock,
+    coalesceMs: ctx.watchCoalesceMs,
     timeoutMs,
     bookmarks: isTrue(q.get('allowWatchBookmarks')),
     encode: table

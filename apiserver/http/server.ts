@@ -16,6 +16,7 @@ import { handleResource, type ResourceContext } from './resources.ts';
 import { onOutcome, sendJson, sendStatus, toStatus } from './respond.ts';
 import type { Interleaver } from '../interleave/types.ts';
 import { requestInfo } from './requestinfo.ts';
+import { watchCoalesceMs } from './watch.ts';
 
 /** The largest request body accepted (kube-apiserver's default for JSON). */
 export const maxRequestBodyBytes = 3 * 1024 * 1024;
@@ -39,6 +40,8 @@ export interface ApiServerOptions {
   logger: Logger;
   /** Holds or fails requests and watch deliveries, and records what happened (scenarios). */
   interleaver?: Interleaver;
+  /** Watch write coalescing window; 0 for deterministic worlds. */
+  watchCoalesceMs?: number;
 }
 
 function asyncRoute(fn: (req: Request, res: Response) => Promise<void> | void) {
@@ -60,7 +63,7 @@ export function createApp(opts: ApiServerOptions): App {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
-  const ctx: ResourceContext = { registry: opts.registry, clock: opts.clock, random: opts.random, interleaver: opts.interleaver, watches: new Set() };
+  const ctx: ResourceContext = { registry: opts.registry, clock: opts.clock, random: opts.random, interleaver: opts.interleaver, watches: new Set(), watchCoalesceMs: opts.watchCoalesceMs ?? watchCoalesceMs };
 
   app.use(express.raw({ type: () => true, limit: maxRequestBodyBytes }));
 

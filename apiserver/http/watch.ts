@@ -50,6 +50,8 @@ export interface WatchServeOptions {
   clock: Clock;
   /** Real time for write coalescing: a transport detail, never simulated. */
   transportClock: Clock;
+  /** Coalescing window; 0 writes every batch at once (deterministic worlds). */
+  coalesceMs: number;
   timeoutMs: number;
   bookmarks: boolean;
   encode: WatchEncoder;
@@ -93,7 +95,7 @@ export function serveWatch(req: Request, res: Response, watcher: StorageWatcher,
   const pump = async (): Promise<void> => {
     while (!finished) {
       const since = opts.transportClock.now() - lastWrite;
-      if (since < watchCoalesceMs) await opts.transportClock.sleep(watchCoalesceMs - since);
+      if (since < opts.coalesceMs) await opts.transportClock.sleep(opts.coalesceMs - since);
       const items = watcher.take();
       if (items.length > 0) {
         lastWrite = opts.transportClock.now();

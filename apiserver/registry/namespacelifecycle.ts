@@ -82,30 +82,32 @@ export class NamespaceLifecycle {
       throw e;
     }
     if (!ns.metadata.deletionTimestamp) return;
-    const remaining: string[] = [];
-    let withFinalizers = 0;
+    const remaining = new Map<string, number>();
+    const finalizers = new Map<string, number>();
+    const count = (m: Map<string, number>, k: string): void => {
+      m.set(k, (m.get(k) ?? 0) + 1);
+    };
     for (const store of this.stores.all()) {
       if (!store.info.namespaced) continue;
-      const items = (await store.list(name, {})).items;
-      for (const item of items) {
+      const resource = `${store.info.plural}.${store.info.group}`;
+      for (const item of (await store.list(name, {})).items) {
+        let left: KubeObject | undefined = item;
         if (!item.metadata.deletionTimestamp) {
           try {
             const res = await store.delete(name, item.metadata.name ?? '', { propagationPolicy: 'Background' });
-            if (isObject(res.object) && res.object.kind !== 'Status' && (res.object as KubeObject).metadata?.deletionTimestamp) {
-              remaining.push(`${store.info.plural}.${store.info.group}`);
-              withFinalizers++;
-            }
+            left = isObject(res.object) && res.object.kind !== 'Status' && (res.object as KubeObject).metadata?.deletionTimestamp ? (res.object as KubeObject) : undefined;
           } catch (e) {
             if (!isStatusError(e, 'NotFound')) throw e;
+            left = undefined;
           }
-        } else {
-          remaining.push(`${store.info.plural}.${store.info.group}`);
-          withFinalizers++;
         }
+        if (!left) continue;
+        count(remaining, resource);
+        for (const f of left.metadata.finalizers ?? []) count(finalizers, f);
       }
     }
-    if (withFinalizers > 0) {
-      await this.setConditions(name, [...new Set(remaining)], withFinalizers);
+    if (remaining.size > 0) {
+      await this.setConditions(name, remaining, finalizers);
       return;
     }
     // Empty: finalize, which deletes the namespace when metadata.finalizers is empty too.
@@ -114,14 +116,21 @@ export class NamespaceLifecycle {
     });
   }
 
-  private async setConditions(name: string, resources: string[], count: number): Promise<void> {
+  /** The conditions of namespaced_resources_deleter.go, with its texts. */
+  private async setConditions(name: string, remaining: Map<string, number>, finalizers: Map<string, number>): Promise<void> {
     const now = rfc3339Seconds(this.clock.now());
+    const list = (m: Map<string, number>, suffix: string): string =>
+      [...m].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${suffix.replace('%d', String(n))}`).join(', ');
+    const finalizersCondition: Condition =
+      finalizers.size > 0
+        ? { type: 'NamespaceFinalizersRemaining', status: 'True', lastTransitionTime: now, reason: 'SomeFinalizersRemain', message: `Some content in the namespace has finalizers remaining: ${list(finalizers, 'in %d resource instances')}` }
+        : { type: 'NamespaceFinalizersRemaining', status: 'False', lastTransitionTime: now, reason: 'ContentHasNoFinalizers', message: 'All content-preserving finalizers finished' };
     const conditions: Condition[] = [
       { type: 'NamespaceDeletionDiscoveryFailure', status: 'False', lastTransitionTime: now, reason: 'ResourcesDiscovered', message: 'All resources successfully discovered' },
       { type: 'NamespaceDeletionGroupVersionParsingFailure', status: 'False', lastTransitionTime: now, reason: 'ParsedGroupVersions', message: 'All legacy kube types successfully parsed' },
       { type: 'NamespaceDeletionContentFailure', status: 'False', lastTransitionTime: now, reason: 'ContentDeleted', message: 'All content successfully deleted, may be waiting on finalization' },
-      { type: 'NamespaceContentRemaining', status: 'True', lastTransitionTime: now, reason: 'SomeResourcesRemain', message: `Some resources are remaining: ${resources.map((r) => r.replace(/\.$/, '')).join(', ')} has ${count} resource instances` },
-      { type: 'NamespaceFinalizersRemaining', status: 'False', lastTransitionTime: now, reason: 'ContentHasNoFinalizers', message: 'All content-preserving finalizers finished' },
+      { type: 'NamespaceContentRemaining', status: 'True', lastTransitionTime: now, reason: 'SomeResourcesRemain', message: `Some resources are remaining: ${list(remaining, 'has %d resource instances')}` },
+      finalizersCondition,
     ];
     await this.stores.namespaces
       .patch(undefined, name, (cur) => {

@@ -114,6 +114,13 @@ export function gcFinalizers(obj: KubeObject, policy: DeleteOptions['propagation
   return rest;
 }
 
+/** ObjectMeta's collections are `omitempty`: an emptied one is dropped, as the Go encoder does. */
+function dropEmptyMetadata(obj: KubeObject): void {
+  const m = obj.metadata;
+  for (const k of ['labels', 'annotations'] as const) if (m[k] && Object.keys(m[k]).length === 0) delete m[k];
+  for (const k of ['ownerReferences', 'finalizers', 'managedFields'] as const) if (m[k] && m[k].length === 0) delete m[k];
+}
+
 /** Raised inside an update when the result has no finalizers left on an object being deleted. */
 class EmptiedFinalizers {
   constructor(readonly current: KubeObject) {}
@@ -212,6 +219,7 @@ export class ResourceStore {
     if (this.info.subresources.status && !this.info.builtin) delete obj.status;
     this.strategy.prepareForCreate(obj);
     if (generated) meta.name = generateName(meta.generateName as string, this.deps.random);
+    dropEmptyMetadata(obj);
     const errs = [...validateObjectMeta(obj, this.strategy.nameIsLabel), ...this.strategy.validate(obj)];
     if (errs.length > 0) throw this.invalid(meta.name ?? '', errs);
     if (ownership === 'update') {
@@ -487,7 +495,8 @@ export class ResourceStore {
     if (subresource === undefined && o.generation !== undefined && this.generationChanged(next, old)) {
       m.generation = o.generation + 1;
     }
-    const errs = [...validateObjectMetaUpdate(next, old), ...this.strategy.validate(next)];
+    dropEmptyMetadata(next);
+    const errs = [...validateObjectMetaUpdate(next, old), ...this.strategy.validate(next), ...(subresource === undefined ? (this.strategy.validateUpdate?.(next, old) ?? []) : [])];
     if (errs.length > 0) throw this.invalid(old.metadata.name ?? '', errs);
     return next;
   }

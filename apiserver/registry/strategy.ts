@@ -3,6 +3,7 @@
 import { apiVersionOf, type KindInfo } from '../api/kinds.ts';
 import { forbidden, type FieldError } from '../machinery/errors.ts';
 import { crdStrategy } from './crd.ts';
+import { jsonEqual } from '../machinery/json.ts';
 import { isObject, type KubeObject } from '../machinery/object.ts';
 
 export type GenerationPolicy =
@@ -29,6 +30,8 @@ export interface Strategy {
   validate(obj: KubeObject): FieldError[];
   /** The object's selectable fields, for field selectors. */
   fields(obj: KubeObject): Record<string, string>;
+  /** Rules for updates of the main resource beyond validate (e.g. a Pod's spec is mostly immutable). */
+  validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
   /** Refuses a DELETE before anything happens (throws a StatusError). */
   beforeDelete(obj: KubeObject): void;
   /** Finalizers the first DELETE adds, for cleanup the server does itself (CRDs). */
@@ -119,7 +122,36 @@ function namespaceStrategy(info: KindInfo): Strategy {
 
 export const immortalNamespaces = ['default', 'kube-system', 'kube-public'];
 
-/** Pods start Pending (pkg/registry/core/pod/strategy.go PrepareForCreate). */
+const updatablePodSpecFields = [
+  '`spec.containers[*].image`',
+  '`spec.initContainers[*].image`',
+  '`spec.activeDeadlineSeconds`',
+  '`spec.tolerations` (only additions to existing tolerations)',
+  '`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+];
+
+/** core/validation ValidatePodUpdate: the spec with the updatable fields taken from the new one must equal the old. */
+function podSpecUpdateErrors(next: KubeObject, old: KubeObject): FieldError[] {
+  const n = isObject(next.spec) ? next.spec : {};
+  const o = isObject(old.spec) ? old.spec : {};
+  const munged: Record<string, unknown> = { ...o };
+  const withImages = (oldList: unknown, newList: unknown): unknown => {
+    if (!Array.isArray(oldList) || !Array.isArray(newList) || oldList.length !== newList.length) return oldList;
+    return oldList.map((c, i) => (isObject(c) && isObject(newList[i]) ? { ...c, image: (newList[i] as Record<string, unknown>).image } : c));
+  };
+  munged.containers = withImages(o.containers, n.containers);
+  munged.initContainers = withImages(o.initContainers, n.initContainers);
+  for (const f of ['activeDeadlineSeconds', 'terminationGracePeriodSeconds']) munged[f] = n[f];
+  const oldTolerations = Array.isArray(o.tolerations) ? o.tolerations : [];
+  const newTolerations = Array.isArray(n.tolerations) ? n.tolerations : [];
+  if (newTolerations.length >= oldTolerations.length && oldTolerations.every((t, i) => jsonEqual(t, newTolerations[i]))) munged.tolerations = n.tolerations;
+  for (const k of Object.keys(munged)) if (munged[k] === undefined) delete munged[k];
+  if (jsonEqual(munged, n)) return [];
+  const changed = [...new Set([...Object.keys(n), ...Object.keys(munged)])].filter((k) => !jsonEqual(n[k], munged[k])).sort();
+  return [{ type: 'FieldValueForbidden', field: 'spec', detail: `pod updates may not change fields other than ${updatablePodSpecFields.join(',')}\n  core.PodSpec{ ... changed: ${changed.join(', ')} ... }` }];
+}
+
+/** Pods start Pending (pkg/registry/core/pod/strategy.go PrepareForCreate) and keep their spec. */
 function podStrategy(info: KindInfo): Strategy {
   const base = defaultStrategy(info);
   return {
@@ -128,6 +160,7 @@ function podStrategy(info: KindInfo): Strategy {
       base.prepareForCreate(obj);
       obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
     },
+    validateUpdate: podSpecUpdateErrors,
   };
 }
 

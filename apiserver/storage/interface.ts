@@ -85,6 +85,10 @@ export interface Storage {
   watch(prefix: string, opts?: WatchOptions): StorageWatcher;
   /** How many events the store keeps for watches and snapshots. */
   readonly historyLimit: number;
+  /** Watch items committed but not yet taken by their watchers, where the store can tell. */
+  pendingWatchItems?(): number;
+  /** The current revision without a round trip, where the store can tell (the in-memory store). */
+  revisionNow?(): number;
 }
 
 export type StorageErrorCode = 'KeyExists' | 'KeyNotFound' | 'PreconditionFailed' | 'Expired' | 'InvalidObject';

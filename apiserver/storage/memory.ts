@@ -88,6 +88,10 @@ export class MemoryStorage implements Storage {
     return this.rev;
   }
 
+  revisionNow(): number {
+    return this.rev;
+  }
+
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
     const bucket = this.bucket(key);
     if (bucket.objects.has(key)) throw new StorageError('KeyExists', key, `key exists: ${key}`);
@@ -180,6 +184,13 @@ export class MemoryStorage implements Storage {
     }
     this.watchers.add(w);
     return w;
+  }
+
+  /** Watch items committed but not yet taken by their watchers: quiescence checks wait for zero. */
+  pendingWatchItems(): number {
+    let n = 0;
+    for (const w of this.watchers) n += w.pending;
+    return n;
   }
 
   private bucket(key: string): Bucket {

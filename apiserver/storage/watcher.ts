@@ -18,6 +18,11 @@ export class MemoryWatcher implements StorageWatcher {
     private readonly onStop: (w: MemoryWatcher) => void,
   ) {}
 
+  /** Items waiting to be taken. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
   get closed(): boolean {
     return this.stopped;
   }

@@ -1,0 +1,20 @@
+# racelab: the API server, the controller manager and the scenarios, from one image.
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+FROM node:20-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 6443
+HEALTHCHECK --interval=5s --timeout=2s --retries=10 \
+  CMD node -e "fetch('http://127.0.0.1:6443/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+ENTRYPOINT ["node", "dist/racelab.mjs"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "6443"]
