@@ -38,8 +38,8 @@ export default tseslint.config(
   layer(['apiserver/registry/**'], ['**/http/**', '**/interleave/**', '**/clients/**', '**/controllers/**', '**/scenarios/**', '**/cli/**'], 'the registry knows API rules, not HTTP.'),
   layer(['apiserver/interleave/**'], ['**/storage/**', '**/registry/**', '**/http/**', '**/clients/**', '**/controllers/**', '**/scenarios/**', '**/cli/**'], 'interleave imports nothing above machinery.'),
   layer(['apiserver/http/**'], ['**/clients/**', '**/controllers/**', '**/scenarios/**', '**/cli/**'], 'the API server knows nothing of its clients.'),
-  layer(['clients/**'], ['**/apiserver/storage/**', '**/apiserver/registry/**', '**/apiserver/http/**', '**/apiserver/interleave/**', '**/controllers/**', '**/scenarios/**', '**/cli/**'], 'clients only speak HTTP.'),
-  layer(['controllers/**'], ['**/apiserver/storage/**', '**/apiserver/registry/**', '**/apiserver/http/**', '**/apiserver/interleave/**', '**/scenarios/**', '**/cli/**'], 'controllers only speak HTTP.'),
+  layer(['clients/**'], ['**/apiserver/apiserver.ts', '**/apiserver/storage/**', '**/apiserver/registry/**', '**/apiserver/http/**', '**/apiserver/interleave/**', '**/controllers/**', '**/scenarios/**', '**/cli/**'], 'clients only speak HTTP.'),
+  layer(['controllers/**'], ['**/apiserver/apiserver.ts', '**/apiserver/storage/**', '**/apiserver/registry/**', '**/apiserver/http/**', '**/apiserver/interleave/**', '**/scenarios/**', '**/cli/**'], 'controllers only speak HTTP.'),
   // Tests assemble a real server beside the code under test, as the process entry points do.
   { files: ['**/*.test.ts'], rules: { 'no-restricted-imports': 'off' } },
 );

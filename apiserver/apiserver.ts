@@ -6,6 +6,7 @@ import { Registry } from './registry/registry.ts';
 import { createApp, listen, type ApiServerOptions, type RunningServer } from './http/server.ts';
 import type { Storage } from './storage/interface.ts';
 import { MemoryStorage } from './storage/memory.ts';
+import { RecordingInterleaver } from './interleave/interleaver.ts';
 
 export interface ApiServerConfig {
   port?: number;
@@ -16,13 +17,17 @@ export interface ApiServerConfig {
   storage?: Storage;
   /** Events kept for watches (older resourceVersions get 410). */
   watchHistory?: number;
+  /** The request path's interleaver; defaults to the recorder. */
   interleaver?: ApiServerOptions['interleaver'];
+  /** Records the history and holds the rules that /racelab/v1 serves; one is made when absent. */
+  recorder?: RecordingInterleaver;
   /** Watch write coalescing window (ms); 0 in deterministic worlds. */
   watchCoalesceMs?: number;
 }
 
 export interface ApiServer extends RunningServer {
   registry: Registry;
+  recorder: RecordingInterleaver;
   storage: Storage;
   /** Ends every open watch stream cleanly; returns how many there were. */
   closeWatches(): number;
@@ -35,11 +40,14 @@ export async function startApiServer(cfg: ApiServerConfig = {}): Promise<ApiServ
   const storage = cfg.storage ?? new MemoryStorage(cfg.watchHistory ? { historyLimit: cfg.watchHistory } : {});
   const registry = new Registry({ storage, clock, random, logger });
   await registry.bootstrap();
-  const { app, closeWatches } = createApp({ registry, clock, random, logger, interleaver: cfg.interleaver, watchCoalesceMs: cfg.watchCoalesceMs });
+  const started = performance.now();
+  const recorder = cfg.recorder ?? new RecordingInterleaver({ clock, now: () => performance.now() - started, revision: () => storage.revisionNow?.() ?? 0 });
+  const { app, closeWatches } = createApp({ registry, clock, random, logger, interleaver: cfg.interleaver ?? recorder, recorder, watchCoalesceMs: cfg.watchCoalesceMs });
   const running = await listen(app, cfg.port ?? 0, cfg.host ?? '127.0.0.1');
   return {
     ...running,
     registry,
+    recorder,
     storage,
     closeWatches,
     close: async () => {

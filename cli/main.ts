@@ -24,4 +24,28 @@ program
     await serve(o);
   });
 
+const scenario = program.command('scenario').description('reproduce documented controller races');
+scenario
+  .command('list')
+  .description('list the scenarios')
+  .action(async () => {
+    const { listScenarios } = await import('./scenario.ts');
+    listScenarios();
+  });
+scenario
+  .command('run')
+  .description('run a scenario (or all) for the buggy and/or fixed variant')
+  .argument('<name>', 'a scenario name, or all')
+  .option('--variant <variant>', 'buggy, fixed or both', 'both')
+  .option('--seeds <n>', 'run seeds 1..n', int('--seeds'))
+  .option('--seed <s>', 'run one seed', int('--seed'))
+  .option('--json', 'print machine-readable results')
+  .option('--report <dir>', 'write an HTML timeline per run into this folder')
+  .action(async (name: string, o: { variant: string; seeds?: number; seed?: number; json?: boolean; report?: string }) => {
+    if (!['buggy', 'fixed', 'both'].includes(o.variant)) throw new InvalidArgumentError('--variant must be buggy, fixed or both');
+    if (o.seeds !== undefined && o.seed !== undefined) throw new InvalidArgumentError('--seeds and --seed exclude each other');
+    const { runScenarios } = await import('./scenario.ts');
+    process.exitCode = await runScenarios(name, { ...o, variant: o.variant as 'buggy' | 'fixed' | 'both' });
+  });
+
 await program.parseAsync(process.argv);

@@ -167,8 +167,9 @@ function tableRequest(req: Request, q: URLSearchParams): TableRequest | undefine
   return t ? { version: t.version, includeObject: includeObjectFrom(q) } : undefined;
 }
 
-function sendTable(res: Response, table: object, version: TableVersion): void {
+function sendTable(res: Response, table: { metadata?: { resourceVersion?: string } }, version: TableVersion): void {
   res.status(200).type(`application/json;as=Table;v=${version};g=meta.k8s.io`).send(JSON.stringify(table));
+  reportOutcome(res, 200, { resourceVersion: table.metadata?.resourceVersion });
 }
 
 async function startWatch(ctx: ResourceContext, req: Request, res: Response, store: ResourceStore, ns: string | undefined, q: URLSearchParams, table: TableRequest | undefined): Promise<void> {

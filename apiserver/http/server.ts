@@ -14,7 +14,9 @@ import { openapiForPath, openapiRoot } from './openapi.ts';
 import { parsePath } from './paths.ts';
 import { handleResource, type ResourceContext } from './resources.ts';
 import { onOutcome, sendJson, sendStatus, toStatus } from './respond.ts';
+import type { RecordingInterleaver } from '../interleave/interleaver.ts';
 import type { Interleaver } from '../interleave/types.ts';
+import { racelabRoutes } from './racelab.ts';
 import { requestInfo } from './requestinfo.ts';
 import { watchCoalesceMs } from './watch.ts';
 
@@ -42,6 +44,8 @@ export interface ApiServerOptions {
   interleaver?: Interleaver;
   /** Watch write coalescing window; 0 for deterministic worlds. */
   watchCoalesceMs?: number;
+  /** The recorder whose history and rules /racelab/v1 serves. */
+  recorder?: RecordingInterleaver;
 }
 
 function asyncRoute(fn: (req: Request, res: Response) => Promise<void> | void) {
@@ -107,6 +111,8 @@ export function createApp(opts: ApiServerOptions): App {
     res.setHeader('ETag', `"${found.hash}"`);
     sendJson(res, 200, found.doc);
   });
+
+  if (opts.recorder) app.use(racelabRoutes(opts.recorder));
 
   app.use(
     asyncRoute(async (req, res) => {

@@ -96,6 +96,7 @@ export function serveWatch(req: Request, res: Response, watcher: StorageWatcher,
     while (!finished) {
       const since = opts.transportClock.now() - lastWrite;
       if (since < opts.coalesceMs) await opts.transportClock.sleep(opts.coalesceMs - since);
+      if (finished) break;
       const items = watcher.take();
       if (items.length > 0) {
         lastWrite = opts.transportClock.now();

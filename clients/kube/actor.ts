@@ -9,7 +9,7 @@
 // header (this reaches Watch and every generated API), and makeApiClient builds the configuration without
 // the library's User-Agent middleware. undici lets a caller set User-Agent, so the header reaches the wire.
 import * as k8s from '@kubernetes/client-node';
-import { kubeconfigYaml } from './config.ts';
+import { kubeconfigYaml, poolConnections } from './config.ts';
 
 /** The User-Agent an actor's requests carry. */
 export function userAgentFor(actor: string): string {
@@ -28,7 +28,7 @@ export class ActorKubeConfig extends k8s.KubeConfig {
   static forServer(server: string, actor: string): ActorKubeConfig {
     const kc = new ActorKubeConfig(actor);
     kc.loadFromString(kubeconfigYaml(server, actor, actor));
-    return kc;
+    return poolConnections(kc);
   }
 
   /** A copy of kc (its cluster and credentials) that sends the User-Agent of `actor`. */
@@ -36,7 +36,7 @@ export class ActorKubeConfig extends k8s.KubeConfig {
     if (kc instanceof ActorKubeConfig && kc.actor === actor) return kc;
     const out = new ActorKubeConfig(actor);
     out.loadFromString(kc.exportConfig());
-    return out;
+    return poolConnections(out);
   }
 
   override async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {

@@ -12,7 +12,7 @@ type DispatcherFactory = (cluster: unknown, agentOptions: unknown) => unknown;
  * insecure-skip-tls-verify counts), so keep-alive connections pile up until the process runs out of file
  * descriptors. One dispatcher per KubeConfig restores connection pooling.
  */
-function poolConnections(kc: KubeConfig): KubeConfig {
+export function poolConnections<K extends KubeConfig>(kc: K): K {
   const target = kc as unknown as { createDispatcher: DispatcherFactory };
   const original = target.createDispatcher.bind(kc);
   const cache = new Map<string, unknown>();

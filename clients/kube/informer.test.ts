@@ -179,7 +179,7 @@ test('a closed watch stream or a server-side watch timeout re-watches from the l
   await inf.waitForSync();
   await eventually(() => inf.state() === 'watching', 'the first watch');
 
-  server.server.closeAllConnections();
+  server.closeWatches();
   await eventually(() => inf.stats.watches === 2 && inf.state() === 'watching', 'a second watch');
   await set('a', { v: '2' });
   await put('b', { v: '1' });
@@ -215,9 +215,9 @@ test('410 Gone relists: missed adds, updates and deletions (as DeletedFinalState
   await eventually(() => inf.state() === 'watching', 'the first watch');
 
   // Two stream ends in a row without any event: the first re-watches at once, the second backs off.
-  server.server.closeAllConnections();
+  server.closeWatches();
   await eventually(() => inf.stats.watches === 2 && inf.state() === 'watching', 'an immediate re-watch');
-  server.server.closeAllConnections();
+  server.closeWatches();
   await eventually(() => inf.state() === 'backoff', 'a backoff');
   assert.equal(clock.pendingTimers(), 1);
   assert.equal((clock.nextTimerAt() ?? 0) - clock.now(), 800, 'reflector backoff starts at 800 ms');

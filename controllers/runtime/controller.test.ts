@@ -128,7 +128,7 @@ test('an informer-backed controller converges, survives stream closures and a 41
   await settle('the tampered derived object restored');
 
   // The watch stream is closed under the informer: it re-watches and misses nothing.
-  server.server.closeAllConnections();
+  server.closeWatches();
   await want('s2', 'c');
   await labelled('s3', 'd');
   await settle('convergence after a closed stream');
@@ -140,7 +140,7 @@ test('an informer-backed controller converges, survives stream closures and a 41
   for (let i = 0; cms.state() !== 'backoff'; i++) {
     assert.ok(i < 5, 'the informer backs off after a few empty stream ends');
     const watches = cms.stats.watches;
-    server.server.closeAllConnections();
+    server.closeWatches();
     await eventually(() => (cms.stats.watches > watches && cms.state() === 'watching') || cms.state() === 'backoff', 'a re-watch or a backoff');
   }
   await want('s1', 'z');

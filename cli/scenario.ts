@@ -1,0 +1,94 @@
+// `racelab scenario list` and `racelab scenario run`.
+import { SingleBar, Presets } from 'cli-progress';
+import { writeReport, textTimeline } from '../scenarios/engine/report.ts';
+import { runCase } from '../scenarios/engine/runner.ts';
+import type { RunResult, ScenarioCase, Variant } from '../scenarios/engine/types.ts';
+import { cases, findCase } from '../scenarios/cases/index.ts';
+
+export function listScenarios(): void {
+  const width = Math.max(...cases.map((c) => c.name.length));
+  for (const c of cases) console.log(`${c.name.padEnd(width)}  ${c.title}  (${c.upstream.issue} → ${c.upstream.fix})`);
+}
+
+export interface RunOptions {
+  variant: 'buggy' | 'fixed' | 'both';
+  seeds?: number;
+  seed?: number;
+  json?: boolean;
+  report?: string;
+}
+
+interface Summary {
+  runs: number;
+  ok: number;
+  failed: number;
+  byScenario: Record<string, { buggyReproduced: number; buggyRuns: number; fixedHeld: number; fixedRuns: number; medianMs: number }>;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : (s[Math.floor(s.length / 2)] as number);
+}
+
+function summarize(results: readonly RunResult[]): Summary {
+  const byScenario: Summary['byScenario'] = {};
+  for (const name of new Set(results.map((r) => r.scenario))) {
+    const mine = results.filter((r) => r.scenario === name);
+    const buggy = mine.filter((r) => r.variant === 'buggy');
+    const fixed = mine.filter((r) => r.variant === 'fixed');
+    byScenario[name] = {
+      buggyReproduced: buggy.filter((r) => r.reproduced).length,
+      buggyRuns: buggy.length,
+      fixedHeld: fixed.filter((r) => !r.reproduced && r.ok).length,
+      fixedRuns: fixed.length,
+      medianMs: median(mine.map((r) => r.durationMs)),
+    };
+  }
+  const ok = results.filter((r) => r.ok).length;
+  return { runs: results.length, ok, failed: results.length - ok, byScenario };
+}
+
+export async function runScenarios(target: string, opts: RunOptions): Promise<number> {
+  const selected: ScenarioCase[] = target === 'all' ? [...cases] : [findCase(target)].filter((c): c is ScenarioCase => !!c);
+  if (selected.length === 0) {
+    console.error(`unknown scenario "${target}"; try: racelab scenario list`);
+    return 2;
+  }
+  const variants: Variant[] = opts.variant === 'both' ? ['buggy', 'fixed'] : [opts.variant];
+  const seeds = opts.seed !== undefined ? [opts.seed] : Array.from({ length: opts.seeds ?? 1 }, (_, i) => i + 1);
+  const total = selected.length * variants.length * seeds.length;
+  const bar = !opts.json && process.stderr.isTTY && total > 1 ? new SingleBar({ format: ' {bar} {value}/{total} {scenario}', stream: process.stderr, hideCursor: true }, Presets.shades_classic) : undefined;
+  bar?.start(total, 0, { scenario: '' });
+  const results: RunResult[] = [];
+  for (const c of selected) {
+    for (const variant of variants) {
+      for (const seed of seeds) {
+        const { result, report } = await runCase(c, variant, seed);
+        results.push(result);
+        if (opts.report) writeReport(opts.report, report);
+        bar?.increment(1, { scenario: `${c.name} ${variant} seed ${seed}` });
+        if (!opts.json && !result.ok) {
+          bar?.stop();
+          console.log(`\n✗ ${c.name} ${variant} seed ${seed}: ${result.error ? `error: ${result.error}` : result.expected ? 'the race did not reproduce' : 'the fixed variant violated an invariant'}`);
+          for (const v of result.violations) console.log(`  ${v.invariant}: ${v.message}`);
+          console.log(textTimeline(report, { limit: 40, color: process.stdout.isTTY }));
+          bar?.start(total, results.length, { scenario: '' });
+        }
+      }
+    }
+  }
+  bar?.stop();
+  const summary = summarize(results);
+  if (opts.json) {
+    console.log(JSON.stringify({ results, summary }, null, 2));
+  } else {
+    console.log('\nscenario                           buggy reproduced   fixed held   median');
+    for (const [name, s] of Object.entries(summary.byScenario)) {
+      const buggy = s.buggyRuns ? `${s.buggyReproduced}/${s.buggyRuns}` : '-';
+      const fixed = s.fixedRuns ? `${s.fixedHeld}/${s.fixedRuns}` : '-';
+      console.log(`${name.padEnd(34)} ${buggy.padStart(16)} ${fixed.padStart(12)} ${`${s.medianMs} ms`.padStart(8)}`);
+    }
+    console.log(`\n${summary.ok} passed, ${summary.failed} failed`);
+  }
+  return summary.failed === 0 ? 0 : 1;
+}

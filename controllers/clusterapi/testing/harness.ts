@@ -1,0 +1,223 @@
+// Test support for the Cluster API controllers and clusterctl move: bounded waits that drive a FakeClock
+// when the controllers are idle, a recorder of the requests the server saw (an Interleaver that only
+// watches, or fails the requests a test asks it to), and builders for the objects of a small cluster.
+import assert from 'node:assert/strict';
+import { setImmediate as tick } from 'node:timers/promises';
+import type { FakeClock } from '../../../apiserver/machinery/clock.ts';
+import type { StatusError } from '../../../apiserver/machinery/errors.ts';
+import type { KubeObject } from '../../../apiserver/machinery/object.ts';
+import type { ResourceRef } from '../../../clients/kube/client.ts';
+import { clusterApiVersion } from '../api.ts';
+
+/** How long a wait may take in real time before the test fails. */
+export const waitBoundMs = 10_000;
+
+/**
+ * Polls cond until it holds, at most waitBoundMs of real time; between polls it calls step (e.g. a clock
+ * driver) and yields to the event loop.
+ */
+export async function eventually(cond: () => boolean | Promise<boolean>, what: string, step?: () => void): Promise<void> {
+  let expired = false;
+  const bound = setTimeout(() => (expired = true), waitBoundMs);
+  try {
+    for (;;) {
+      if (await cond()) return;
+      if (expired) assert.fail(`timed out waiting for ${what}`);
+      step?.();
+      await tick();
+    }
+  } finally {
+    clearTimeout(bound);
+  }
+}
+
+/** The scenario engine's loop in miniature: when everything is idle, the clock fires its next timer. */
+export function clockDriver(idle: () => boolean, clock: FakeClock): () => void {
+  return () => {
+    if (idle() && clock.pendingTimers() > 0) clock.runNext();
+  };
+}
+
+export interface SeenRequest {
+  actor: string;
+  verb: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  body: unknown;
+  code?: number;
+}
+
+export type FailRule = (r: SeenRequest) => StatusError | undefined;
+/** Holds a request until the promise it returns settles (undefined: no hold). */
+export type HoldRule = (r: SeenRequest) => Promise<void> | undefined;
+
+/**
+ * An Interleaver that records every resource request (with its body and response code) and fails the
+ * ones `fail` names; watch deliveries pass through untouched.
+ */
+export function recordingInterleaver(): {
+  seen: SeenRequest[];
+  fail: { rule: FailRule | undefined };
+  hold: { rule: HoldRule | undefined };
+  interleaver: {
+    beginRequest(info: {
+      actor: string;
+      verb: string;
+      resource: string;
+      subresource?: string;
+      namespace?: string;
+      name?: string;
+      body(): unknown;
+    }): Promise<(outcome: { code: number }) => void>;
+    deliver<I>(watch: unknown, items: readonly I[], write: (items: readonly I[]) => boolean): boolean;
+  };
+} {
+  const seen: SeenRequest[] = [];
+  const fail: { rule: FailRule | undefined } = { rule: undefined };
+  const hold: { rule: HoldRule | undefined } = { rule: undefined };
+  return {
+    seen,
+    fail,
+    hold,
+    interleaver: {
+      async beginRequest(info) {
+        const r: SeenRequest = {
+          actor: info.actor,
+          verb: info.verb,
+          resource: info.resource,
+          subresource: info.subresource,
+          namespace: info.namespace,
+          name: info.name,
+          body: info.verb === 'watch' || info.verb === 'get' || info.verb === 'list' ? undefined : info.body(),
+        };
+        const held = hold.rule?.(r);
+        if (held) await held;
+        seen.push(r);
+        const err = fail.rule?.(r);
+        if (err) {
+          r.code = err.status.code;
+          throw err;
+        }
+        return (outcome) => {
+          r.code = outcome.code;
+        };
+      },
+      deliver: (_watch, items, write) => write(items),
+    },
+  };
+}
+
+// --- resources and builders ---
+
+export const ns = 'default';
+const capi = (plural: string): ResourceRef => ({ group: 'cluster.x-k8s.io', version: 'v1beta1', plural, namespace: ns });
+const infra = (plural: string): ResourceRef => ({ group: 'infrastructure.cluster.x-k8s.io', version: 'v1beta1', plural, namespace: ns });
+const bootstrap = (plural: string): ResourceRef => ({ group: 'bootstrap.cluster.x-k8s.io', version: 'v1beta1', plural, namespace: ns });
+
+export const refs = {
+  clusters: capi('clusters'),
+  machineDeployments: capi('machinedeployments'),
+  machineSets: capi('machinesets'),
+  machines: capi('machines'),
+  dockerClusters: infra('dockerclusters'),
+  dockerMachines: infra('dockermachines'),
+  dockerMachineTemplates: infra('dockermachinetemplates'),
+  kubeadmConfigs: bootstrap('kubeadmconfigs'),
+  kubeadmConfigTemplates: bootstrap('kubeadmconfigtemplates'),
+  secrets: { group: '', version: 'v1', plural: 'secrets', namespace: ns } as ResourceRef,
+  configMaps: { group: '', version: 'v1', plural: 'configmaps', namespace: ns } as ResourceRef,
+};
+
+export function dockerCluster(name: string): KubeObject {
+  return {
+    apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+    kind: 'DockerCluster',
+    metadata: { name, namespace: ns },
+    spec: { controlPlaneEndpoint: { host: '172.18.0.3', port: 6443 } },
+  };
+}
+
+export function cluster(name: string, opts: { infra?: string; paused?: boolean } = {}): KubeObject {
+  return {
+    apiVersion: clusterApiVersion,
+    kind: 'Cluster',
+    metadata: { name, namespace: ns },
+    spec: {
+      ...(opts.paused ? { paused: true } : {}),
+      clusterNetwork: { pods: { cidrBlocks: ['192.168.0.0/16'] } },
+      ...(opts.infra ? { infrastructureRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'DockerCluster', name: opts.infra, namespace: ns } } : {}),
+    },
+  };
+}
+
+export function dockerMachineTemplate(name: string): KubeObject {
+  return {
+    apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+    kind: 'DockerMachineTemplate',
+    metadata: { name, namespace: ns },
+    spec: { template: { spec: { extraMounts: [], customImage: 'kindest/node:v1.32.0' } } },
+  };
+}
+
+export function kubeadmConfigTemplate(name: string): KubeObject {
+  return {
+    apiVersion: 'bootstrap.cluster.x-k8s.io/v1beta1',
+    kind: 'KubeadmConfigTemplate',
+    metadata: { name, namespace: ns },
+    spec: { template: { spec: { joinConfiguration: { nodeRegistration: { kubeletExtraArgs: { 'eviction-hard': 'nodefs.available<0%' } } } } } },
+  };
+}
+
+export function machineSet(
+  name: string,
+  clusterName: string,
+  opts: { replicas?: number; deletePolicy?: string; infraTemplate?: string; bootstrapTemplate?: string } = {},
+): KubeObject {
+  return {
+    apiVersion: clusterApiVersion,
+    kind: 'MachineSet',
+    metadata: { name, namespace: ns },
+    spec: {
+      clusterName,
+      replicas: opts.replicas ?? 1,
+      ...(opts.deletePolicy ? { deletePolicy: opts.deletePolicy } : {}),
+      selector: { matchLabels: { 'cluster.x-k8s.io/cluster-name': clusterName, pool: name } },
+      template: {
+        metadata: { labels: { 'cluster.x-k8s.io/cluster-name': clusterName, pool: name } },
+        spec: {
+          clusterName,
+          version: 'v1.32.0',
+          bootstrap: {
+            configRef: { apiVersion: 'bootstrap.cluster.x-k8s.io/v1beta1', kind: 'KubeadmConfigTemplate', name: opts.bootstrapTemplate ?? `${name}-bootstrap`, namespace: ns },
+          },
+          infrastructureRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'DockerMachineTemplate', name: opts.infraTemplate ?? `${name}-infra`, namespace: ns },
+        },
+      },
+    },
+  };
+}
+
+/** A Machine as the MachineSet controller would have made it (owned by ms, labelled for the cluster). */
+export function machine(name: string, clusterName: string, owner?: KubeObject, finalizers?: string[]): KubeObject {
+  return {
+    apiVersion: clusterApiVersion,
+    kind: 'Machine',
+    metadata: {
+      name,
+      namespace: ns,
+      labels: { 'cluster.x-k8s.io/cluster-name': clusterName },
+      ...(owner
+        ? { ownerReferences: [{ apiVersion: owner.apiVersion ?? '', kind: owner.kind ?? '', name: owner.metadata.name ?? '', uid: owner.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }] }
+        : {}),
+      ...(finalizers ? { finalizers } : {}),
+    },
+    spec: { clusterName, bootstrap: { dataSecretName: `${name}-bootstrap` }, infrastructureRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'DockerMachine', name, namespace: ns } },
+  };
+}
+
+/** A non-controller ownerReference to obj. */
+export function ownerRef(obj: KubeObject, controller = false): { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean } {
+  return { apiVersion: obj.apiVersion ?? '', kind: obj.kind ?? '', name: obj.metadata.name ?? '', uid: obj.metadata.uid ?? '', ...(controller ? { controller: true } : {}) };
+}

@@ -1,0 +1,44 @@
+// The demonstration case: the buggy variant loses an update on every seed, the fixed one never does,
+// and a seed always gives the same verdict and the same history.
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import type { HistoryEntry } from '../../apiserver/interleave/types.ts';
+import { runCase } from '../engine/runner.ts';
+import { lostUpdate } from './lostupdate.ts';
+
+const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
+
+it('buggy: the lost update reproduces on every seed', async () => {
+  for (const seed of seeds) {
+    const { result } = await runCase(lostUpdate, 'buggy', seed);
+    assert.equal(result.error, undefined, result.error);
+    assert.equal(result.reproduced, true, `seed ${seed}`);
+    assert.equal(result.ok, true);
+    assert.equal(result.violations[0]?.invariant, 'no-lost-update');
+    assert.match(result.violations[0]?.message ?? '', /2 increments were acknowledged but the counter is 1/);
+  }
+});
+
+it('fixed: no update is lost on any seed', async () => {
+  for (const seed of seeds) {
+    const { result } = await runCase(lostUpdate, 'fixed', seed);
+    assert.equal(result.error, undefined, result.error);
+    assert.equal(result.reproduced, false, `seed ${seed}: ${JSON.stringify(result.violations)}`);
+    assert.equal(result.ok, true);
+  }
+});
+
+/** The history without its timing field. */
+function untimed(h: readonly HistoryEntry[]): unknown[] {
+  return h.map(({ realMs: _realMs, ...rest }) => rest);
+}
+
+it('the same seed gives the same verdict and the same history', async () => {
+  for (const variant of ['buggy', 'fixed'] as const) {
+    const one = await runCase(lostUpdate, variant, 7);
+    const two = await runCase(lostUpdate, variant, 7);
+    assert.equal(one.result.reproduced, two.result.reproduced);
+    assert.deepEqual(untimed(one.report.history), untimed(two.report.history));
+    assert.ok(one.report.history.length > 10);
+  }
+});

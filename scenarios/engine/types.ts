@@ -1,0 +1,64 @@
+// The scenario contract: a case states its upstream issue, its actors and rules, its steps and its
+// invariants; the runner runs it for a variant and a seed and checks the invariants on the history.
+import type { HistoryEntry } from '../../apiserver/interleave/types.ts';
+import type { Violation } from './report.ts';
+import type { World } from './world.ts';
+
+export type Variant = 'buggy' | 'fixed';
+
+export interface Upstream {
+  /** e.g. kubernetes-sigs/cluster-api#11812 */
+  issue: string;
+  /** e.g. kubernetes-sigs/cluster-api#11814 */
+  fix: string;
+  url: string;
+}
+
+export interface ScenarioContext {
+  world: World;
+  variant: Variant;
+  /** Pass to every component that carries the documented race. */
+  fixed: boolean;
+  seed: number;
+}
+
+export interface CheckContext extends ScenarioContext {
+  history: readonly HistoryEntry[];
+}
+
+export interface Invariant {
+  name: string;
+  /** Safety invariants hold at every point of the history; liveness ones at quiescence. */
+  kind: 'safety' | 'liveness';
+  check(ctx: CheckContext): Violation[] | Promise<Violation[]>;
+}
+
+export interface ScenarioCase {
+  name: string;
+  title: string;
+  upstream: Upstream;
+  /** What the buggy variant shows and what the fix changes. */
+  description: string;
+  /** Simulated time the run may cover, at most (default: 10 minutes). */
+  horizonMs?: number;
+  /** Extra API servers the case needs (clusterctl move: a target). */
+  servers?: number;
+  /** Actors, rules and steps. Returns once the steps are done; the runner then waits for quiescence. */
+  run(ctx: ScenarioContext): Promise<void>;
+  invariants: Invariant[];
+}
+
+export interface RunResult {
+  scenario: string;
+  variant: Variant;
+  seed: number;
+  /** Some invariant was violated: the race happened. */
+  reproduced: boolean;
+  /** What the variant should show: the buggy one reproduces, the fixed one does not. */
+  expected: boolean;
+  ok: boolean;
+  durationMs: number;
+  violations: Violation[];
+  /** Set when the run itself failed (an exception outside the race). */
+  error?: string;
+}
