@@ -24,6 +24,50 @@ program
     await serve(o);
   });
 
+function variantFixed(v: string): boolean {
+  if (v !== 'fixed' && v !== 'buggy') throw new InvalidArgumentError('--variant must be fixed or buggy');
+  return v === 'fixed';
+}
+
+program
+  .command('controllers')
+  .description('run the controller manager (every controller) against a racelab server')
+  .option('--kubeconfig <file>', 'kubeconfig of the server')
+  .option('--server <url>', 'the server URL, instead of a kubeconfig')
+  .option('--variant <variant>', 'fixed or buggy', 'fixed')
+  .option('--only <names>', 'comma-separated: clusterapi, devicetainteviction, capsule')
+  .action(async (o: { kubeconfig?: string; server?: string; variant: string; only?: string }) => {
+    if (!o.kubeconfig && !o.server) throw new InvalidArgumentError('give --kubeconfig FILE or --server URL');
+    const { parseOnly } = await import('./controllers.ts');
+    const { runControllers } = await import('./controllersprocess.ts');
+    await runControllers({ kubeconfig: o.kubeconfig, server: o.server, fixed: variantFixed(o.variant), only: parseOnly(o.only) });
+  });
+
+program
+  .command('up')
+  .description('the API server and every controller in one process, with a demo world')
+  .option('--port <port>', 'port to listen on (0: any free port)', int('--port'), 6443)
+  .option('--host <host>', 'address to bind', '127.0.0.1')
+  .option('--kubeconfig <file>', 'write a kubeconfig to this file')
+  .option('--empty', 'do not seed the demo world')
+  .option('--variant <variant>', 'fixed or buggy controllers', 'fixed')
+  .option('--only <names>', 'comma-separated: clusterapi, devicetainteviction, capsule')
+  .action(async (o: { port: number; host: string; kubeconfig?: string; empty?: boolean; variant: string; only?: string }) => {
+    const { parseOnly } = await import('./controllers.ts');
+    const { up } = await import('./up.ts');
+    await up({ port: o.port, host: o.host, kubeconfig: o.kubeconfig, empty: o.empty, fixed: variantFixed(o.variant), only: parseOnly(o.only) });
+  });
+
+program
+  .command('kubeconfig')
+  .description('print a kubeconfig for a racelab server')
+  .requiredOption('--server <url>', 'the server URL, e.g. http://127.0.0.1:6443')
+  .option('--user <name>', 'the user (and bearer token)', 'admin')
+  .action(async (o: { server: string; user: string }) => {
+    const { kubeconfigYaml } = await import('../clients/kube/kubeconfig.ts');
+    process.stdout.write(kubeconfigYaml(o.server, o.user));
+  });
+
 const scenario = program.command('scenario').description('reproduce documented controller races');
 scenario
   .command('list')

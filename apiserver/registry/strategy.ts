@@ -204,7 +204,28 @@ function eventStrategy(info: KindInfo): Strategy {
   };
 }
 
+/** DeviceTaintRule's taint gets timeAdded when unset (SetDefaults_DeviceTaint applies to rules too). */
+function deviceTaintRuleStrategy(info: KindInfo, now: () => string): Strategy {
+  const base = defaultStrategy(info);
+  const stamp = (obj: KubeObject): void => {
+    const taint = readPath(obj, '.spec.taint');
+    if (isObject(taint) && !taint.timeAdded) taint.timeAdded = now();
+  };
+  return {
+    ...base,
+    prepareForCreate: (obj) => {
+      base.prepareForCreate(obj);
+      stamp(obj);
+    },
+    prepareForUpdate: (obj, old) => {
+      base.prepareForUpdate(obj, old);
+      stamp(obj);
+    },
+  };
+}
+
 export function strategyFor(info: KindInfo, now: () => string): Strategy {
+  if (info.group === 'resource.k8s.io' && info.kind === 'DeviceTaintRule') return deviceTaintRuleStrategy(info, now);
   if (!info.group && info.kind === 'Event') return eventStrategy(info);
   if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition') return crdStrategy(info, now);
   if (!info.group && info.kind === 'Namespace') return namespaceStrategy(info);

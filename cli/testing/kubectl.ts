@@ -59,10 +59,17 @@ export interface RacelabServer {
   log(): string;
   /** Ends the server by its PID, SIGTERM first, SIGKILL if it does not exit within the limit. */
   stop(): Promise<void>;
+  /** Resolves with the exit code once the process has exited. */
+  exitCode(): Promise<number | null>;
 }
 
 export async function startRacelab(kubeconfigFile: string): Promise<RacelabServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'serve', '--port', '0', '--kubeconfig', kubeconfigFile], {
+  return startRacelabProcess(['serve', '--port', '0', '--kubeconfig', kubeconfigFile], /listening on (http:\/\/\S+)/);
+}
+
+/** A racelab command as a child process, once it printed a line matching `ready` (group 1 becomes `url`). */
+export async function startRacelabProcess(args: readonly string[], ready: RegExp): Promise<RacelabServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RACELAB_LOG: process.env.RACELAB_LOG ?? 'warn' },
@@ -78,27 +85,28 @@ export async function startRacelab(kubeconfigFile: string): Promise<RacelabServe
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
-      reject(new Error(`racelab serve printed no listening line within ${waitLimitMs} ms\nstdout: ${out}\nstderr: ${err}`));
+      reject(new Error(`racelab ${args[0]} printed no ready line within ${waitLimitMs} ms\nstdout: ${out}\nstderr: ${err}`));
     }, waitLimitMs);
     child.stdout?.on('data', (d: string) => {
       out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) {
+      const m = ready.exec(out);
+      if (m) {
         clearTimeout(timer);
-        resolve(m[1]);
+        resolve(m[1] ?? m[0]);
       }
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`racelab serve exited with code ${code} before listening\nstdout: ${out}\nstderr: ${err}`));
+      reject(new Error(`racelab ${args[0]} exited with code ${code} before it was ready\nstdout: ${out}\nstderr: ${err}`));
     });
   });
   const pid = child.pid;
-  if (pid === undefined) throw new Error('racelab serve has no pid');
+  if (pid === undefined) throw new Error(`racelab ${args[0]} has no pid`);
   return {
     url,
     pid,
     log: () => err,
+    exitCode: () => exited,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       process.kill(pid, 'SIGTERM');
