@@ -117,6 +117,39 @@ async function currentRv(url: string): Promise<string> {
   return list.metadata.resourceVersion;
 }
 
+async function scenarios(): Promise<void> {
+  const { cases } = await import('../scenarios/cases/index.ts');
+  const { runCase } = await import('../scenarios/engine/runner.ts');
+  const seeds = 10;
+  const t0 = performance.now();
+  let runs = 0;
+  for (const c of cases) {
+    const times: number[] = [];
+    for (const variant of ['buggy', 'fixed'] as const) {
+      for (let seed = 1; seed <= seeds; seed++) {
+        const { result } = await runCase(c, variant, seed);
+        if (!result.ok) console.log(`     ${c.name} ${variant} seed ${seed} did not behave as expected`);
+        times.push(result.durationMs);
+        runs++;
+      }
+    }
+    times.sort((a, b) => a - b);
+    const median = pct(times, 50);
+    line(`scenario ${c.name} median run (of ${times.length})`, `${median.toFixed(0)} ms`, '< 1000 ms', median < 1000);
+  }
+  const total = (performance.now() - t0) / 1000;
+  // The target: all scenarios × both variants × 20 seeds under 60 s, estimated from this run.
+  const projected = (total / runs) * cases.length * 2 * 20;
+  line(`all scenarios × 2 variants × 20 seeds (projected)`, `${projected.toFixed(1)} s`, '< 60 s', projected < 60);
+}
+
+async function capsuleSoak(): Promise<void> {
+  const { soak } = await import('../controllers/capsule/soak.ts');
+  const r = await soak({ sources: 20, namespaces: 50 });
+  line('capsule soak: 20 sources × 50 tenant namespaces', `${r.convergeMs.toFixed(0)} ms`, '', true);
+  line('capsule soak restarts', String(r.restarts), '0', r.restarts === 0);
+}
+
 const only = process.argv[2];
 console.log(`racelab benchmarks (node ${process.version}, ${root})`);
 if (!only || only === 'startup') {
@@ -125,3 +158,5 @@ if (!only || only === 'startup') {
 }
 if (!only || only === 'throughput') await throughput();
 if (!only || only === 'watch') await fanOut();
+if (!only || only === 'scenarios') await scenarios();
+if (!only || only === 'soak') await capsuleSoak();
