@@ -92,11 +92,17 @@ export interface EventBroadcasterStats {
 
 const eventsResource = (namespace: string): ResourceRef => ({ group: '', version: 'v1', plural: 'events', namespace });
 
-/** A process-wide sequence so that names made in the same Clock millisecond differ (upstream uses nanoseconds). */
-let nameSeq = 0;
+/**
+ * A sequence per Clock so that names made in the same Clock millisecond differ (upstream uses nanoseconds).
+ * Per Clock rather than per process: everything sharing a clock (one scenario world) draws from one
+ * sequence, and a second world with the same seed makes the same names.
+ */
+const nameSeqs = new WeakMap<Clock, number>();
 
-function eventName(objName: string, nowMs: number): string {
-  const nanos = BigInt(Math.floor(nowMs)) * 1_000_000n + BigInt(nameSeq++ % 1_000_000);
+function eventName(objName: string, clock: Clock): string {
+  const seq = nameSeqs.get(clock) ?? 0;
+  nameSeqs.set(clock, seq + 1);
+  const nanos = BigInt(Math.floor(clock.now())) * 1_000_000n + BigInt(seq % 1_000_000);
   return `${objName}.${nanos.toString(16)}`;
 }
 
@@ -181,7 +187,7 @@ export class EventBroadcaster {
       const event: CoreEvent = {
         apiVersion: 'v1',
         kind: 'Event',
-        metadata: { name: eventName(ref.name ?? '', this.clock.now()), namespace: ref.namespace || 'default' },
+        metadata: { name: eventName(ref.name ?? '', this.clock), namespace: ref.namespace || 'default' },
         involvedObject: ref,
         reason,
         message,

@@ -1,8 +1,12 @@
 // The catalog of scenario cases: one file per documented race, plus the demonstration case.
 import type { ScenarioCase } from '../engine/types.ts';
+import { capsuleConcurrentMapWrites } from './capsuleconcurrentmapwrites.ts';
+import { deviceTaintAsyncEvents } from './devicetaintasyncevents.ts';
+import { deviceTaintNilWorker } from './devicetaintnilworker.ts';
+import { draRegistrationWipe } from './draregistrationwipe.ts';
 import { lostUpdate } from './lostupdate.ts';
 
-export const cases: readonly ScenarioCase[] = [lostUpdate];
+export const cases: readonly ScenarioCase[] = [deviceTaintNilWorker, deviceTaintAsyncEvents, draRegistrationWipe, capsuleConcurrentMapWrites, lostUpdate];
 
 export function findCase(name: string): ScenarioCase | undefined {
   return cases.find((c) => c.name === name);

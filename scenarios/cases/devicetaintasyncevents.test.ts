@@ -1,0 +1,72 @@
+// devicetaint-async-events (kubernetes#130940 → #130947): the test that reads Events once right after the
+// pod is gone fails on every seed; the one that waits with t.eventually passes on every seed. Either way the
+// Event reaches the server after the pod DELETE.
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import type { HistoryEntry } from '../../apiserver/interleave/types.ts';
+import { runCase } from '../engine/runner.ts';
+import { deviceTaintAsyncEvents, testActor } from './devicetaintasyncevents.ts';
+
+const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
+const maxRunMs = 5_000;
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+const seqOf = (h: readonly HistoryEntry[], pred: (e: HistoryEntry) => boolean): number => h.find(pred)?.seq ?? -1;
+
+it('buggy: reading Events once right after the pod is gone misses the Event on every seed', async (t) => {
+  const ms: number[] = [];
+  for (const seed of seeds) {
+    const { result, report } = await runCase(deviceTaintAsyncEvents, 'buggy', seed);
+    assert.equal(result.error, undefined, result.error);
+    assert.equal(result.reproduced, true, `seed ${seed}`);
+    assert.equal(result.ok, true);
+    assert.deepEqual(
+      result.violations.map((v) => v.invariant),
+      ['test-passes'],
+      `seed ${seed}: ${JSON.stringify(result.violations)}`,
+    );
+    assert.match(result.violations[0]?.message ?? '', /expected Event DeviceTaintManagerEviction "Marking for deletion" for pod workload, found none/);
+    // The miss is contradicted later: the Event is written after the test read the Events.
+    const assertSeq = seqOf(report.history, (e) => e.type === 'note' && e.actor === testActor && e.tag === 'assert');
+    const postSeq = seqOf(report.history, (e) => e.type === 'response' && e.verb === 'create' && e.resource === 'events' && e.code === 201);
+    assert.ok(assertSeq > 0 && postSeq > assertSeq, `seed ${seed}: the Event POST (${postSeq}) follows the failed assertion (${assertSeq})`);
+    assert.ok(result.durationMs < maxRunMs, `seed ${seed} took ${result.durationMs} ms`);
+    ms.push(result.durationMs);
+  }
+  t.diagnostic(`buggy: median ${median(ms)} ms, max ${Math.max(...ms)} ms`);
+});
+
+it('fixed: waiting with t.eventually on the Clock sees the Event on every seed', async (t) => {
+  const ms: number[] = [];
+  for (const seed of seeds) {
+    const { result, report } = await runCase(deviceTaintAsyncEvents, 'fixed', seed);
+    assert.equal(result.error, undefined, result.error);
+    assert.equal(result.reproduced, false, `seed ${seed}: ${JSON.stringify(result.violations)}`);
+    assert.equal(result.ok, true);
+    const deleteSeq = seqOf(report.history, (e) => e.type === 'response' && e.verb === 'delete' && e.resource === 'pods' && e.code === 200);
+    const postSeq = seqOf(report.history, (e) => e.type === 'response' && e.verb === 'create' && e.resource === 'events' && e.code === 201);
+    assert.ok(deleteSeq > 0 && postSeq > deleteSeq, `seed ${seed}: the Event POST follows the pod DELETE`);
+    assert.ok(report.history.some((e) => e.type === 'note' && e.actor === testActor && e.tag === 'step' && /completed$/.test(e.text)));
+    assert.ok(result.durationMs < maxRunMs, `seed ${seed} took ${result.durationMs} ms`);
+    ms.push(result.durationMs);
+  }
+  t.diagnostic(`fixed: median ${median(ms)} ms, max ${Math.max(...ms)} ms`);
+});
+
+/** The history without its timing field, and without Event names (a process-wide counter makes them unique). */
+function untimed(h: readonly HistoryEntry[]): unknown[] {
+  return h.map(({ realMs: _realMs, ...rest }) => {
+    if ((rest.type === 'request' || rest.type === 'response') && rest.resource === 'events') return { ...rest, name: undefined, body: undefined };
+    return rest;
+  });
+}
+
+it('the same seed gives the same verdict and the same history', async () => {
+  for (const variant of ['buggy', 'fixed'] as const) {
+    const one = await runCase(deviceTaintAsyncEvents, variant, 7);
+    const two = await runCase(deviceTaintAsyncEvents, variant, 7);
+    assert.equal(one.result.reproduced, two.result.reproduced);
+    assert.deepEqual(untimed(one.report.history), untimed(two.report.history));
+  }
+});

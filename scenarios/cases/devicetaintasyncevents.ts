@@ -1,0 +1,107 @@
+// kubernetes/kubernetes#130940 → #130947 (the test side): besides the nil-worker panic, #130947 moved the
+// waits of the device taint eviction tests to ktesting.Eventually with gomega. Events are written
+// asynchronously (record.EventRecorder: Eventf only queues, the broadcaster's goroutine writes later; see
+// the comment in Run of device_taint_eviction.go), so the "Marking for deletion" Event, emitted before the
+// status patch and the DELETE, can reach the API server after the pod is already gone.
+//
+// Actors: `gpu-driver` (the slice), `setup` (pod and claim), `device-taint-eviction` (the controller, a
+// supervised process whose event broadcaster wakes 1 s after an event was queued: the recorder is slower than
+// the eviction), and `go-test`, a Go-like test (scenarios/engine/gotest.ts) that creates a DeviceTaintRule,
+// waits until the pod is gone and then checks for the Event.
+// Buggy test: it lists Events once, right after seeing the pod gone, and fails. Fixed test: it waits for the
+// Event with t.eventually on the Clock and passes.
+import { rfc3339Seconds } from '../../apiserver/machinery/clock.ts';
+import { isNotFound, type KubeClient } from '../../clients/kube/client.ts';
+import { evictionEventReason, markingForDeletionMessage } from '../../controllers/devicetainteviction/controller.ts';
+import type { DeviceTaintRule } from '../../controllers/devicetainteviction/resourceapi.ts';
+import type { CoreEvent } from '../../controllers/runtime/recorder.ts';
+import { lastSeq, notes, responses, succeeded, violation } from '../engine/checkers.ts';
+import { runGoTest } from '../engine/gotest.ts';
+import type { ScenarioCase } from '../engine/types.ts';
+import type { World } from '../engine/world.ts';
+import { controllerActor, deviceTaintRulesRef, driverName, eventsRef, podName, podsRef, startDeviceTaintWorld } from './devicetaintworld.ts';
+
+export const testActor = 'go-test';
+export const testName = 'TestEviction/no-toleration';
+/** How long the controller's event broadcaster takes to pick up a queued event, on the Clock. */
+export const eventFlushDelayMs = 1_000;
+
+/** The pod's UID per world, for the invariants. */
+const podUids = new WeakMap<World, string>();
+
+function isMarkingEvent(e: CoreEvent, podUid: string | undefined): boolean {
+  return e.reason === evictionEventReason && e.message === markingForDeletionMessage && e.involvedObject.kind === 'Pod' && e.involvedObject.name === podName && e.involvedObject.uid === podUid;
+}
+
+async function podGone(client: KubeClient): Promise<boolean> {
+  try {
+    await client.get(podsRef, podName);
+    return false;
+  } catch (e) {
+    if (isNotFound(e)) return true;
+    throw e;
+  }
+}
+
+export const deviceTaintAsyncEvents: ScenarioCase = {
+  name: 'devicetaint-async-events',
+  title: 'Device taint eviction test: the "Marking for deletion" Event is written after the pod is gone',
+  upstream: { issue: 'kubernetes/kubernetes#130940', fix: 'kubernetes/kubernetes#130947', url: 'https://github.com/kubernetes/kubernetes/pull/130947' },
+  description:
+    'A test taints the device of a running pod with a DeviceTaintRule and waits until the controller has evicted the pod. The controller queued "Marking for deletion" before its status patch and DELETE, ' +
+    `but its event broadcaster writes queued events only ${eventFlushDelayMs} ms (Clock) later, so the Event POST comes after the pod DELETE. ` +
+    'Buggy test: it lists Events once, right after seeing the pod gone, finds none and fails. Fixed test (#130947): it waits for the Event with t.eventually (ktesting.Eventually) and passes on every seed.',
+  horizonMs: 2 * 60_000,
+  async run({ world, fixed }) {
+    const w = await startDeviceTaintWorld(world, { fixed, events: { flushDelayMs: eventFlushDelayMs } });
+    podUids.set(world, w.pod.metadata.uid ?? '');
+    const client = world.client(testActor);
+    let finished = false;
+    void runGoTest(testName, world.clock, { note: (tag, text) => world.note(testActor, tag, text) }, async (t) => {
+      const rule: DeviceTaintRule = {
+        apiVersion: 'resource.k8s.io/v1alpha3',
+        kind: 'DeviceTaintRule',
+        metadata: { name: 'evict-gpu-0' },
+        // timeAdded is not defaulted by the server: set it.
+        spec: { deviceSelector: { driver: driverName, device: 'gpu-0' }, taint: { key: 'example.com/unhealthy', value: 'true', effect: 'NoExecute', timeAdded: rfc3339Seconds(world.clock.now()) } },
+      };
+      await client.create(deviceTaintRulesRef, rule);
+      if (!(await t.eventually(() => podGone(client), 'the pod to be evicted'))) return;
+      const hasEvent = async (): Promise<boolean> => (await client.list<CoreEvent>(eventsRef)).items.some((e) => isMarkingEvent(e, w.pod.metadata.uid));
+      if (fixed) {
+        // #130947: ktesting.Eventually: the recorder is asynchronous, wait for the Event.
+        await t.eventually(hasEvent, `the "${markingForDeletionMessage}" Event`);
+      } else if (!(await hasEvent())) {
+        // Before: the Events are read once, right after the pod is gone.
+        t.errorf(`expected Event ${evictionEventReason} "${markingForDeletionMessage}" for pod ${podName}, found none`);
+      }
+    }).finally(() => {
+      finished = true;
+    });
+    const done = await world.runUntil(() => finished, 60_000);
+    if (!done) throw new Error(`${testName} did not finish`);
+  },
+  invariants: [
+    {
+      name: 'test-passes',
+      kind: 'safety',
+      check({ history }) {
+        return notes(history, 'assert', testActor).map((n) => violation('test-passes', `assertion failed: ${n.text}`, [n.seq]));
+      },
+    },
+    {
+      name: 'event-written-after-delete',
+      kind: 'liveness',
+      async check({ world, history }) {
+        const uid = podUids.get(world);
+        const events = (await world.client('checker').list<CoreEvent>(eventsRef)).items.filter((e) => isMarkingEvent(e, uid));
+        if (events.length !== 1) return [violation('event-written-after-delete', `expected one "${markingForDeletionMessage}" Event for pod ${podName} at quiescence, found ${events.length}`, lastSeq(history))];
+        const del = responses(history, { actor: controllerActor, verb: 'delete', resource: 'pods', name: podName, code: succeeded })[0];
+        const post = responses(history, { actor: controllerActor, verb: 'create', resource: 'events', code: succeeded }).find((r) => r.name === events[0]?.metadata.name);
+        if (!del || !post) return [violation('event-written-after-delete', `the pod DELETE or the Event POST is missing from the history`, lastSeq(history))];
+        // The checker does not require the Event first: the recorder is asynchronous. The case shows that order.
+        return post.seq > del.seq ? [] : [violation('event-written-after-delete', 'the Event was written before the pod DELETE: the asynchronous order was not shown', [post.seq, del.seq])];
+      },
+    },
+  ],
+};

@@ -1,0 +1,68 @@
+// dra-registration-wipe (kubernetes#131056 → #131065): without Stop the pending wipe fires after the test
+// completed and the test binary panics on every seed; with Stop in the cleanups nothing follows the test.
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import type { HistoryEntry } from '../../apiserver/interleave/types.ts';
+import { runCase } from '../engine/runner.ts';
+import { draRegistrationWipe, kubeletActor, pluginA, pluginB, testName, wipingDelayMs } from './draregistrationwipe.ts';
+
+const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
+const maxRunMs = 5_000;
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+const wipeNotes = (h: readonly HistoryEntry[]): Extract<HistoryEntry, { type: 'note' }>[] => h.filter((e): e is Extract<HistoryEntry, { type: 'note' }> => e.type === 'note' && e.tag === 'wipe' && e.actor === kubeletActor);
+
+it(`buggy: the wipe outlives the test and fails it after completion on every seed`, async (t) => {
+  const ms: number[] = [];
+  for (const seed of seeds) {
+    const { result, report } = await runCase(draRegistrationWipe, 'buggy', seed);
+    assert.equal(result.error, undefined, result.error);
+    assert.equal(result.reproduced, true, `seed ${seed}`);
+    assert.equal(result.ok, true);
+    assert.deepEqual([...new Set(result.violations.map((v) => v.invariant))], ['no-fail-after-test-completed', 'no-handler-request-after-test'], `seed ${seed}: ${JSON.stringify(result.violations)}`);
+    assert.ok(
+      report.history.some((e) => e.type === 'note' && e.tag === 'panic' && e.text.startsWith(`Fail in goroutine after ${testName} has completed`)),
+      'the harness panicked',
+    );
+    const completed = report.history.find((e) => e.type === 'note' && e.tag === 'step' && e.text.startsWith(`${testName} completed`));
+    const late = report.history.filter((e) => e.type === 'request' && e.actor === kubeletActor && e.verb === 'deletecollection' && e.seq > (completed?.seq ?? Infinity));
+    assert.equal(late.length, 1, 'one DeleteCollection after the test');
+    assert.equal((late[0]?.atMs ?? 0) - (completed?.atMs ?? 0), wipingDelayMs, 'wipingDelay after the cleanup deregistered the plugin');
+    assert.ok(result.durationMs < maxRunMs, `seed ${seed} took ${result.durationMs} ms`);
+    ms.push(result.durationMs);
+  }
+  t.diagnostic(`buggy: median ${median(ms)} ms, max ${Math.max(...ms)} ms`);
+});
+
+it('fixed: Stop in the cleanups; nothing from the handler after the test, on every seed', async (t) => {
+  const ms: number[] = [];
+  for (const seed of seeds) {
+    const { result, report } = await runCase(draRegistrationWipe, 'fixed', seed);
+    assert.equal(result.error, undefined, result.error);
+    assert.equal(result.reproduced, false, `seed ${seed}: ${JSON.stringify(result.violations)}`);
+    assert.equal(result.ok, true);
+    // The start-up wipe and plugin B's, wipingDelay after it went; none for plugin A, which came back in time.
+    assert.deepEqual(
+      wipeNotes(report.history).map((n) => n.text.replace(/^.*fieldSelector=/, '')),
+      ['spec.nodeName=node-1', `spec.nodeName=node-1,spec.driver=${pluginB}`],
+    );
+    assert.ok(!wipeNotes(report.history).some((n) => n.text.includes(pluginA)));
+    assert.ok(result.durationMs < maxRunMs, `seed ${seed} took ${result.durationMs} ms`);
+    ms.push(result.durationMs);
+  }
+  t.diagnostic(`fixed: median ${median(ms)} ms, max ${Math.max(...ms)} ms`);
+});
+
+function untimed(h: readonly HistoryEntry[]): unknown[] {
+  return h.map(({ realMs: _realMs, ...rest }) => rest);
+}
+
+it('the same seed gives the same verdict and the same history', async () => {
+  for (const variant of ['buggy', 'fixed'] as const) {
+    const one = await runCase(draRegistrationWipe, variant, 7);
+    const two = await runCase(draRegistrationWipe, variant, 7);
+    assert.equal(one.result.reproduced, two.result.reproduced);
+    assert.deepEqual(untimed(one.report.history), untimed(two.report.history));
+  }
+});
