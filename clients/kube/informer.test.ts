@@ -7,26 +7,13 @@ import { testServer, type TestServer } from '../../testing/server.ts';
 import { actorKubeConfig } from './actor.ts';
 import { KubeClient, type ResourceRef } from './client.ts';
 import { DeletedFinalStateUnknown, Informer, type InformerOptions } from './informer.ts';
+import { eventually } from '../../testing/eventually.ts';
 
 type ConfigMap = KubeObject & { data?: Record<string, string> };
 
 const cmRef: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', namespace: 'default' };
 
 /** Waits for cond, yielding to I/O between checks; fails after a generous bound (never a fixed sleep). */
-async function eventually(cond: () => boolean | Promise<boolean>, what: string, step?: () => void): Promise<void> {
-  let expired = false;
-  const bound = setTimeout(() => (expired = true), 10_000);
-  try {
-    for (;;) {
-      if (await cond()) return;
-      if (expired) assert.fail(`timed out waiting for ${what}`);
-      step?.();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  } finally {
-    clearTimeout(bound);
-  }
-}
 
 interface Tracked {
   open: Set<IncomingMessage>;

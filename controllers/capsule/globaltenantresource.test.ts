@@ -18,6 +18,7 @@ import {
   tenantResource,
   type GlobalTenantResource,
 } from './types.ts';
+import { eventually } from '../../testing/eventually.ts';
 
 const nsRef: ResourceRef = { group: '', version: 'v1', plural: 'namespaces' };
 const tntRef: ResourceRef = { group: tenantResource.group, version: tenantResource.version, plural: tenantResource.plural };
@@ -25,20 +26,6 @@ const gtrRef: ResourceRef = { group: globalTenantResourceResource.group, version
 const secrets = (namespace: string): ResourceRef => ({ group: '', version: 'v1', plural: 'secrets', namespace });
 const configMaps = (namespace: string): ResourceRef => ({ group: '', version: 'v1', plural: 'configmaps', namespace });
 
-async function eventually(cond: () => boolean | Promise<boolean>, what: string, step?: () => void): Promise<void> {
-  let expired = false;
-  const bound = setTimeout(() => (expired = true), 10_000);
-  try {
-    for (;;) {
-      if (await cond()) return;
-      if (expired) assert.fail(`timed out waiting for ${what}`);
-      step?.();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  } finally {
-    clearTimeout(bound);
-  }
-}
 
 interface Fixture {
   client: KubeClient;

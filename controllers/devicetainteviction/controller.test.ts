@@ -17,6 +17,7 @@ import {
   type DeviceTaintEvictionProcess,
 } from './controller.ts';
 import type { DeviceTaint, DeviceToleration, Pod, PodCondition, ResourceClaim, ResourceSlice } from './resourceapi.ts';
+import { eventually } from '../../testing/eventually.ts';
 
 const ns = 'default';
 const driver = 'gpu.example.com';
@@ -95,20 +96,6 @@ function recordingInterleaver(clock: FakeClock): {
   };
 }
 
-async function eventually(cond: () => boolean | Promise<boolean>, what: string, step?: () => void): Promise<void> {
-  let expired = false;
-  const bound = setTimeout(() => (expired = true), 15_000);
-  try {
-    for (;;) {
-      if (await cond()) return;
-      if (expired) assert.fail(`timed out waiting for ${what}`);
-      step?.();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  } finally {
-    clearTimeout(bound);
-  }
-}
 
 /** Several turns of the event loop with nothing expected to happen (for "still there" checks). */
 async function settle(n = 20): Promise<void> {

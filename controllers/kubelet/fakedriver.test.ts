@@ -8,23 +8,12 @@ import { Supervisor } from '../runtime/supervisor.ts';
 import { deviceTaintEvictionProcess } from '../devicetainteviction/controller.ts';
 import type { Pod, ResourceClaim, ResourceSlice } from '../devicetainteviction/resourceapi.ts';
 import { FakeDriver } from './fakedriver.ts';
+import { eventually } from '../../testing/eventually.ts';
 
 const slicesRef: ResourceRef = { group: 'resource.k8s.io', version: 'v1beta1', plural: 'resourceslices' };
 const podsRef: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespace: 'default' };
 const claimsRef: ResourceRef = { group: 'resource.k8s.io', version: 'v1beta1', plural: 'resourceclaims', namespace: 'default' };
 
-async function eventually(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  let expired = false;
-  const bound = setTimeout(() => (expired = true), 15_000);
-  try {
-    while (!(await cond())) {
-      if (expired) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  } finally {
-    clearTimeout(bound);
-  }
-}
 
 test('the fake driver publishes its pool, taints and untaints devices with a new pool generation, and unpublishes', async (t) => {
   const server = await testServer(t);

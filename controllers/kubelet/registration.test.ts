@@ -10,6 +10,7 @@ import { background, withCancel } from '../runtime/concurrency.ts';
 import type { ResourceSlice } from '../devicetainteviction/resourceapi.ts';
 import { FakeDriver } from './fakedriver.ts';
 import { DRAPluginServiceV1beta1, NodeServiceV1alpha4, RegistrationHandler, Store, wipeFieldSelector, type RegistrationHandlerOptions } from './registration.ts';
+import { eventually } from '../../testing/eventually.ts';
 
 const slicesRef: ResourceRef = { group: 'resource.k8s.io', version: 'v1beta1', plural: 'resourceslices' };
 const nodesRef: ResourceRef = { group: '', version: 'v1', plural: 'nodes' };
@@ -44,18 +45,6 @@ function recordingInterleaver(clock: FakeClock): { interleaver: Interleaver; see
   };
 }
 
-async function eventually(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  let expired = false;
-  const bound = setTimeout(() => (expired = true), 15_000);
-  try {
-    while (!(await cond())) {
-      if (expired) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  } finally {
-    clearTimeout(bound);
-  }
-}
 
 async function settle(n = 20): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));

@@ -11,6 +11,7 @@ import { background, withCancel, type Context } from './concurrency.ts';
 import { isTerminal, Panic, TerminalError, type Reconciler, type Request } from './controller.ts';
 import { Manager } from './manager.ts';
 import { generationChanged, newPredicateFuncs } from './predicate.ts';
+import { eventually } from '../../testing/eventually.ts';
 
 type ConfigMap = KubeObject & { data?: Record<string, string> };
 
@@ -18,20 +19,6 @@ const cmRef: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', nam
 const cmResource: InformerResource = { ...cmRef, kind: 'ConfigMap' };
 const desiredLabel = 'racelab.dev/desired';
 
-async function eventually(cond: () => boolean | Promise<boolean>, what: string, step?: () => void): Promise<void> {
-  let expired = false;
-  const bound = setTimeout(() => (expired = true), 10_000);
-  try {
-    for (;;) {
-      if (await cond()) return;
-      if (expired) assert.fail(`timed out waiting for ${what}`);
-      step?.();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  } finally {
-    clearTimeout(bound);
-  }
-}
 
 function track(server: TestServer): { open: Set<IncomingMessage>; log: { method: string; url: string; ua: string | undefined }[] } {
   const t = { open: new Set<IncomingMessage>(), log: [] as { method: string; url: string; ua: string | undefined }[] };

@@ -10,23 +10,12 @@ import type { InformerResource } from '../../clients/kube/informer.ts';
 import { background, withCancel } from './concurrency.ts';
 import { Manager } from './manager.ts';
 import { EventBroadcaster, goSprintf, type CoreEvent } from './recorder.ts';
+import { eventually } from '../../testing/eventually.ts';
 
 const cmRef: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', namespace: 'default' };
 const cmResource: InformerResource = { ...cmRef, kind: 'ConfigMap' };
 const eventsRef: ResourceRef = { group: '', version: 'v1', plural: 'events', namespace: 'default' };
 
-async function eventually(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  let expired = false;
-  const bound = setTimeout(() => (expired = true), 10_000);
-  try {
-    while (!(await cond())) {
-      if (expired) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  } finally {
-    clearTimeout(bound);
-  }
-}
 
 type Seen = { method: string; url: string; ua: string | undefined; contentType: string | undefined };
 

@@ -11,22 +11,11 @@ import { fatal, go } from './concurrency.ts';
 import { Panic } from './controller.ts';
 import { Manager } from './manager.ts';
 import { managerProcess, Supervisor, type ProcessExit } from './supervisor.ts';
+import { eventually } from '../../testing/eventually.ts';
 
 const cmRef: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', namespace: 'default' };
 const cmResource: InformerResource = { ...cmRef, kind: 'ConfigMap' };
 
-async function eventually(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  let expired = false;
-  const bound = setTimeout(() => (expired = true), 10_000);
-  try {
-    while (!(await cond())) {
-      if (expired) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  } finally {
-    clearTimeout(bound);
-  }
-}
 
 test('a crashing controller process is restarted with crash-loop backoff on the Clock and its restarts counted', async (t) => {
   const server = await testServer(t);
