@@ -1,0 +1,214 @@
+// clusterctl-move-finalizer (kubernetes-sigs/cluster-api #11812, flake #11809 → fix #11814, backport
+// #11821): `clusterctl move` against the Cluster controller of v1.9, whose EnsureFinalizer runs before the
+// pause check (#11286). Two API servers: the source, where the Cluster controller runs, and the target.
+//
+// Buggy (clusterctl v1.9.0–v1.9.4): deleteSourceObject merge-patches `finalizers: []`, then DELETEs. The
+// controller sees the Cluster without its finalizer and without a deletionTimestamp and puts the finalizer
+// back (a merge patch without resourceVersion, accepted); the DELETE then only sets the deletionTimestamp.
+// move reports success, and the source Cluster stays Terminating and paused for good: nobody removes the
+// finalizer. Fixed (v1.9.5, v1.10.0): DELETE first, then `finalizers: []`, which deletes the object; once the
+// deletionTimestamp is set no finalizer can be added (422), and once the object is gone an add gets 404.
+//
+// The interleaving rule: clusterctl's DELETE of the Cluster, when it comes after clusterctl removed the
+// Cluster's finalizers (only the buggy order does that), waits until the controller's finalizer patch has
+// been answered. In the fixed order the DELETE comes first and nothing is held.
+import { any, not, responded, type Condition } from '../../apiserver/interleave/conditions.ts';
+import type { HistoryEntry, RequestEntry } from '../../apiserver/interleave/types.ts';
+import { move, removeFinalizersPatch, type MoveReport } from '../../clients/clusterctl/move.ts';
+import { isNotFound, type KubeClient } from '../../clients/kube/client.ts';
+import { clusterFinalizer, clusterResource, controlPlaneInitializedCondition, type Cluster } from '../../controllers/clusterapi/api.ts';
+import { newClusterControllerManager } from '../../controllers/clusterapi/cluster.ts';
+import { isTrue } from '../../controllers/clusterapi/conditions.ts';
+import { lastSeq, notes, succeeded, violation } from '../engine/checkers.ts';
+import type { Violation } from '../engine/report.ts';
+import type { ScenarioCase } from '../engine/types.ts';
+import { cluster, dockerCluster, finalizersInBody, ns, refOfRequest, reconcileErrorNotes, refs, responseTo, startManager } from './clusterapisupport.ts';
+
+const horizonMs = 5 * 60_000;
+const controller = 'cluster-controller';
+const clusterctl = 'clusterctl';
+const removeBody = JSON.stringify(removeFinalizersPatch);
+const noNewFinalizers = 'no new finalizers can be added if the object is being deleted';
+
+/** clusterctl asked the source to remove the Cluster's finalizers (a request entry whose body is `finalizers: []`). */
+const finalizersRemovedByClusterctl: Condition = (h, after = 0) =>
+  h.count((e) => e.type === 'request' && e.actor === clusterctl && e.verb === 'patch' && e.resource === 'clusters' && e.name === 'c1' && e.body === removeBody, after, 1) >= 1;
+
+const isRemoval = (e: HistoryEntry): e is RequestEntry => e.type === 'request' && e.actor === clusterctl && e.verb === 'patch' && e.subresource === undefined && e.body === removeBody;
+
+/** A write (not a create) whose body sets a non-empty finalizers list. */
+const addsFinalizers = (e: HistoryEntry): e is RequestEntry => e.type === 'request' && (e.verb === 'patch' || e.verb === 'update') && e.subresource === undefined && (finalizersInBody(e)?.length ?? 0) > 0;
+
+const sameObject = (a: RequestEntry, b: RequestEntry): boolean => a.group === b.group && a.resource === b.resource && a.namespace === b.namespace && a.name === b.name;
+
+const describe = (e: RequestEntry): string => `${e.resource} ${e.namespace ? `${e.namespace}/` : ''}${e.name ?? ''}`;
+
+/** The last step note that says move succeeded. */
+function moveSucceeded(history: readonly HistoryEntry[]): HistoryEntry | undefined {
+  return notes(history, 'step', clusterctl).findLast((n) => n.text.startsWith('clusterctl move reported success'));
+}
+
+export const clusterMoveFinalizer: ScenarioCase = {
+  name: 'clusterctl-move-finalizer',
+  title: 'clusterctl move removes finalizers before deleting; the Cluster controller re-adds its finalizer in between',
+  upstream: {
+    issue: 'kubernetes-sigs/cluster-api#11812',
+    fix: 'kubernetes-sigs/cluster-api#11814',
+    url: 'https://github.com/kubernetes-sigs/cluster-api/issues/11812',
+  },
+  description:
+    'A provisioned Cluster (DockerCluster, one control-plane Machine) is moved from the source API server, where the v1.9 Cluster controller runs, to the target. ' +
+    "A rule holds clusterctl's DELETE of the Cluster, when it comes after clusterctl's `finalizers: []` patch, until the controller's finalizer patch has been answered. " +
+    'Buggy (clusterctl v1.9.0–v1.9.4, finalizers removed then DELETE): the controller re-adds cluster.cluster.x-k8s.io (200), the DELETE only sets the deletionTimestamp, ' +
+    'move reports success and the source Cluster stays Terminating and paused for good. Fixed (v1.9.5, #11814, DELETE then finalizers removed): nothing is held, the ' +
+    'finalizer removal deletes the Cluster, and any late finalizer add would be refused (422 "no new finalizers") or get 404.',
+  horizonMs,
+  servers: 2,
+  async run({ world, fixed }) {
+    const setup = world.client('setup');
+    const { manager } = newClusterControllerManager({ kc: world.kc(controller, 0), actor: controller, clock: world.clock, logger: reconcileErrorNotes(world, controller) });
+    const clusters = manager.informerFor<Cluster>(clusterResource);
+    await startManager(world, manager, horizonMs);
+
+    // A provisioned Cluster on the source: infrastructure ready, one control-plane Machine with its node.
+    world.note('setup', 'step', 'create a provisioned Cluster default/c1 on the source');
+    await setup.create(refs.dockerClusters, dockerCluster('c1-infra'));
+    await setup.patch(refs.dockerClusters, 'c1-infra', { status: { ready: true } }, 'merge', { subresource: 'status' });
+    const cl = await setup.create(refs.clusters, cluster('c1', 'c1-infra'));
+    await setup.create(refs.machines, {
+      apiVersion: cl.apiVersion,
+      kind: 'Machine',
+      metadata: {
+        name: 'c1-cp',
+        namespace: ns,
+        labels: { 'cluster.x-k8s.io/cluster-name': 'c1', 'cluster.x-k8s.io/control-plane': '' },
+        ownerReferences: [{ apiVersion: cl.apiVersion ?? '', kind: 'Cluster', name: 'c1', uid: cl.metadata.uid ?? '' }],
+      },
+      spec: { clusterName: 'c1', bootstrap: { dataSecretName: 'c1-cp-bootstrap' }, infrastructureRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'DockerMachine', name: 'c1-cp', namespace: ns } },
+    });
+    await setup.patch(refs.machines, 'c1-cp', { status: { nodeRef: { kind: 'Node', name: 'c1-cp' } } }, 'merge', { subresource: 'status' });
+    const provisioned = (): boolean => {
+      const c = clusters.lister().getByName(ns, 'c1');
+      return !!c && (c.metadata.finalizers ?? []).includes(clusterFinalizer) && c.status?.phase === 'Provisioned' && isTrue(c, controlPlaneInitializedCondition);
+    };
+    if (!(await world.runUntil(provisioned, horizonMs))) throw new Error('the Cluster was never provisioned');
+
+    // #11812's interleaving: the controller's EnsureFinalizer lands between "finalizers: []" and the DELETE.
+    world.rules.holdRequest({
+      name: 'delete-after-finalizer-readd',
+      match: { actor: clusterctl, verb: 'delete', resource: 'clusters', name: 'c1' },
+      until: any(not(finalizersRemovedByClusterctl), responded({ actor: controller, verb: 'patch', resource: 'clusters', name: 'c1', subresource: '' })),
+    });
+
+    world.note(clusterctl, 'step', `clusterctl move --namespace ${ns} (${fixed ? 'v1.9.5: DELETE, then finalizers: []' : 'v1.9.4: finalizers: [], then DELETE'})`);
+    let report: MoveReport | undefined;
+    let failure: unknown;
+    const moving = move({ from: world.kc(clusterctl, 0), to: world.kc(clusterctl, 1), namespace: ns, fixed, clock: world.clock, random: world.random }).then(
+      (r) => (report = r),
+      (e: unknown) => (failure = e ?? new Error('move failed')),
+    );
+    await world.runUntil(() => report !== undefined || failure !== undefined, horizonMs);
+    if (failure !== undefined) throw failure;
+    if (!report) throw new Error('clusterctl move did not finish within the horizon');
+    await moving;
+    const deleted = report.deleted.map((d) => `${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name}`);
+    world.note(clusterctl, 'step', `clusterctl move reported success; deleted from the source: ${deleted.join(', ')}`);
+  },
+  invariants: [
+    {
+      // races.md §1: after clusterctl move reports success, no moved object still exists in the source namespace.
+      name: 'source-emptied-after-move',
+      kind: 'liveness',
+      async check({ world, history }) {
+        const done = moveSucceeded(history);
+        if (!done) return [violation('source-emptied-after-move', 'clusterctl move never reported success', lastSeq(history))];
+        const source: KubeClient = world.client('checker', 0);
+        const out: Violation[] = [];
+        // The moved source objects: what clusterctl DELETEd (only the source gets DELETEs).
+        const deletes = history.filter((e): e is RequestEntry => e.type === 'request' && e.actor === clusterctl && e.verb === 'delete' && e.seq < done.seq);
+        for (const del of deletes) {
+          const ref = refOfRequest(del);
+          if (!ref || del.name === undefined) continue;
+          let obj: Cluster;
+          try {
+            obj = await source.get<Cluster>(ref, del.name);
+          } catch (e) {
+            if (isNotFound(e)) continue;
+            throw e;
+          }
+          const answered = responseTo(history, del);
+          // The finalizer writes that brought it back: after clusterctl's finalizer removal, before its DELETE.
+          const removal = history.findLast((e): e is RequestEntry => isRemoval(e) && sameObject(e, del) && e.seq < del.seq);
+          const readds = removal
+            ? history.filter((e): e is RequestEntry => addsFinalizers(e) && e.actor !== clusterctl && sameObject(e, del) && e.seq > removal.seq && e.seq < del.seq && succeeded(responseTo(history, e)?.code ?? 0))
+            : [];
+          const state = [
+            obj.metadata.deletionTimestamp ? `Terminating since ${obj.metadata.deletionTimestamp}` : 'not being deleted',
+            `finalizers [${(obj.metadata.finalizers ?? []).join(', ')}]`,
+            ...(obj.spec?.paused !== undefined ? [`spec.paused=${String(obj.spec.paused)}`] : []),
+          ].join(', ');
+          out.push(
+            violation(
+              'source-emptied-after-move',
+              `${describe(del)} is still in the source namespace after clusterctl move reported success (${state}); clusterctl's DELETE was answered ${answered?.code ?? 'never'}`,
+              [...(removal ? [removal.seq] : []), ...readds.map((r) => r.seq), del.seq, ...(answered ? [answered.seq] : []), done.seq],
+            ),
+          );
+        }
+        return out;
+      },
+    },
+    {
+      // races.md §1: no finalizer-adding write succeeds after clusterctl's finalizer-removal patch.
+      name: 'no-finalizer-added-after-removal',
+      kind: 'safety',
+      check({ history }) {
+        const out: Violation[] = [];
+        for (const removal of history.filter(isRemoval)) {
+          const removed = responseTo(history, removal);
+          if (!removed || !succeeded(removed.code)) continue;
+          for (const add of history.filter((e): e is RequestEntry => addsFinalizers(e) && e.seq > removed.seq && sameObject(e, removal))) {
+            const res = responseTo(history, add);
+            if (!res || !succeeded(res.code) || res.injected) continue;
+            out.push(
+              violation(
+                'no-finalizer-added-after-removal',
+                `${add.actor} added finalizers ${JSON.stringify(finalizersInBody(add))} to ${describe(add)} (${res.code}) after clusterctl removed its finalizers`,
+                [removal.seq, removed.seq, add.seq, res.seq],
+              ),
+            );
+          }
+        }
+        return out;
+      },
+    },
+    {
+      // races.md §1 (fixed mode): a finalizer add that comes after clusterctl's DELETE is refused with 422
+      // "no new finalizers can be added if the object is being deleted" or finds the object gone (404).
+      name: 'late-finalizer-add-refused',
+      kind: 'safety',
+      check({ history }) {
+        const out: Violation[] = [];
+        const deletes = history.filter((e): e is RequestEntry => e.type === 'request' && e.actor === clusterctl && e.verb === 'delete');
+        for (const del of deletes) {
+          const deleted = responseTo(history, del);
+          if (!deleted || !succeeded(deleted.code)) continue;
+          for (const add of history.filter((e): e is RequestEntry => addsFinalizers(e) && e.seq > deleted.seq && sameObject(e, del))) {
+            const res = responseTo(history, add);
+            if (!res) continue;
+            if (res.code === 404) continue;
+            if (res.code === 422) {
+              // The text the writer got: the controller logs it as a Reconciler error (an 'error' note).
+              const said = history.find((e) => e.type === 'note' && e.tag === 'error' && e.actor === add.actor && e.seq > res.seq);
+              if (said?.type === 'note' && said.text.includes(noNewFinalizers)) continue;
+              out.push(violation('late-finalizer-add-refused', `${add.actor}'s finalizer add on ${describe(add)} got 422 without the "${noNewFinalizers}" message`, [del.seq, add.seq, res.seq, ...(said ? [said.seq] : [])]));
+              continue;
+            }
+            out.push(violation('late-finalizer-add-refused', `${add.actor}'s finalizer add on ${describe(add)} after clusterctl's DELETE got ${res.code}, neither 422 "${noNewFinalizers}" nor 404`, [del.seq, deleted.seq, add.seq, res.seq]));
+          }
+        }
+        return out;
+      },
+    },
+  ],
+};

@@ -1,0 +1,153 @@
+// machineset-infra-failure (kubernetes-sigs/cluster-api #11211, backport #11916): the MachineSet
+// controller's syncReplicas clones the bootstrap config (KubeadmConfig), then the InfraMachine
+// (DockerMachine), then creates the Machine. A rule fails the first `failures` DockerMachine creates.
+//
+// Buggy (before #11211, v1.9.0–v1.9.5): each failed InfraMachine create returns the error and leaves the
+// KubeadmConfig just created behind; the retry (rate-limited requeue) picks a new random Machine name and
+// leaks one more. Fixed (#11211, v1.10.0 / v1.9.6): the KubeadmConfig is deleted before the error is
+// returned, no Machine is created, and the error makes the controller back off ("hold off"). Once creates
+// succeed again, both converge to spec.replicas Machines; the buggy one keeps its orphans.
+import type { HistoryEntry, RequestEntry, ResponseEntry } from '../../apiserver/interleave/types.ts';
+import { internalError } from '../../apiserver/machinery/errors.ts';
+import { machineSetResource, type MachineSet } from '../../controllers/clusterapi/api.ts';
+import { getCondition } from '../../controllers/clusterapi/conditions.ts';
+import { newMachineSetControllerManager } from '../../controllers/clusterapi/machineset.ts';
+import { lastSeq, succeeded, violation } from '../engine/checkers.ts';
+import type { Violation } from '../engine/report.ts';
+import type { ScenarioCase } from '../engine/types.ts';
+import { cluster, dockerMachineTemplate, kubeadmConfigTemplate, machineSet, ns, reconcileErrorNotes, refs, responseTo, startManager } from './clusterapisupport.ts';
+
+const horizonMs = 2 * 60_000;
+const controller = 'machineset-controller';
+/** DockerMachine creates the rule fails before it lets them through. */
+const failures = 4;
+const replicas = 2;
+const failRule = 'dockermachine-creates-fail';
+
+const creates = (history: readonly HistoryEntry[], resource: string): RequestEntry[] =>
+  history.filter((e): e is RequestEntry => e.type === 'request' && e.actor === controller && e.verb === 'create' && e.resource === resource);
+
+/** The controller's DockerMachine creates that failed, each with its response. */
+function failedInfraCreates(history: readonly HistoryEntry[]): { req: RequestEntry; res: ResponseEntry }[] {
+  const out: { req: RequestEntry; res: ResponseEntry }[] = [];
+  for (const req of creates(history, 'dockermachines')) {
+    const res = responseTo(history, req);
+    if (res && !succeeded(res.code)) out.push({ req, res });
+  }
+  return out;
+}
+
+export const machineSetInfraFailure: ScenarioCase = {
+  name: 'machineset-infra-failure',
+  title: 'MachineSet leaks a bootstrap config for every failed InfraMachine create',
+  upstream: {
+    issue: 'kubernetes-sigs/cluster-api#11211',
+    fix: 'kubernetes-sigs/cluster-api#11211 (backport #11916)',
+    url: 'https://github.com/kubernetes-sigs/cluster-api/pull/11211',
+  },
+  description:
+    `A stand-alone MachineSet of ${replicas} replicas clones a KubeadmConfig, then a DockerMachine, then creates the Machine. A rule fails the first ${failures} DockerMachine ` +
+    'creates with a 500. Buggy (before #11211): each failed attempt returns the error and leaves its KubeadmConfig behind; every rate-limited retry picks a new ' +
+    `Machine name and leaks one more (${failures} orphans). Fixed (#11211): the KubeadmConfig is deleted before the error is returned, no Machine is created, and ` +
+    `the controller backs off; once creates succeed both reach ${replicas} Machines, the buggy one keeping its orphans.`,
+  horizonMs,
+  async run({ world, fixed }) {
+    const setup = world.client('setup');
+    await setup.create(refs.clusters, cluster('c1'));
+    await setup.create(refs.kubeadmConfigTemplates, kubeadmConfigTemplate('ms1-bootstrap'));
+    await setup.create(refs.dockerMachineTemplates, dockerMachineTemplate('ms1-infra'));
+
+    const { manager } = newMachineSetControllerManager({
+      kc: world.kc(controller),
+      actor: controller,
+      clock: world.clock,
+      fixed,
+      random: world.random,
+      // No periodic requeue while replicas are not ready: nothing here makes them ready.
+      replicaCountersRefreshMs: 0,
+      logger: reconcileErrorNotes(world, controller),
+    });
+    const machineSets = manager.informerFor<MachineSet>(machineSetResource);
+    await startManager(world, manager, horizonMs);
+
+    // The upstream test's interceptor: creating the InfraMachine fails.
+    world.rules.failRequests({ name: failRule, match: { actor: controller, verb: 'create', resource: 'dockermachines' }, times: failures, status: internalError('injected: DockerMachine creation failed').status });
+    world.note('setup', 'step', `create MachineSet ms1 (replicas ${replicas}); the first ${failures} DockerMachine creates fail`);
+    await setup.create(refs.machineSets, machineSet('ms1', 'c1', replicas));
+
+    // While creates fail, the MachineSet says why; then it converges.
+    const failing = (): boolean => {
+      const ms = machineSets.lister().getByName(ns, 'ms1');
+      return !!ms && getCondition(ms, 'MachinesCreated')?.reason === 'InfrastructureTemplateCloningFailed';
+    };
+    if (!(await world.runUntil(failing, horizonMs))) throw new Error('MachinesCreated never became False/InfrastructureTemplateCloningFailed');
+    world.note('setup', 'step', 'MachinesCreated=False (InfrastructureTemplateCloningFailed) while DockerMachine creates fail');
+    const converged = (): boolean => {
+      const ms = machineSets.lister().getByName(ns, 'ms1');
+      return ms?.status?.replicas === replicas && getCondition(ms, 'MachinesCreated')?.status === 'True';
+    };
+    if (!(await world.runUntil(converged, horizonMs))) throw new Error(`the MachineSet never reached ${replicas} replicas`);
+    world.note('setup', 'step', `MachineSet ms1 has ${replicas} replicas`);
+  },
+  invariants: [
+    {
+      // races.md §2: whenever an InfraMachine create failed, the bootstrap config created in the same
+      // attempt (same Machine name) is deleted afterwards.
+      name: 'bootstrap-config-deleted-after-infra-failure',
+      kind: 'safety',
+      check({ history }) {
+        const out: Violation[] = [];
+        const configCreates = creates(history, 'kubeadmconfigs');
+        for (const { req, res } of failedInfraCreates(history)) {
+          const config = configCreates.findLast((c) => c.name === req.name && c.seq < req.seq);
+          const made = config && responseTo(history, config);
+          if (!config || !made || !succeeded(made.code)) continue;
+          const del = history.find(
+            (e): e is RequestEntry => e.type === 'request' && e.verb === 'delete' && e.resource === 'kubeadmconfigs' && e.namespace === config.namespace && e.name === config.name && e.seq > res.seq,
+          );
+          const deleted = del && responseTo(history, del);
+          if (deleted && (succeeded(deleted.code) || deleted.code === 404)) continue;
+          out.push(
+            violation(
+              'bootstrap-config-deleted-after-infra-failure',
+              `KubeadmConfig ${ns}/${config.name ?? ''} was created, DockerMachine ${ns}/${req.name ?? ''} failed (${res.code}), and the KubeadmConfig was never deleted: it is leaked`,
+              [config.seq, made.seq, req.seq, res.seq, ...(del ? [del.seq] : [])],
+            ),
+          );
+        }
+        return out;
+      },
+    },
+    {
+      // races.md §2: no Machine is created while InfraMachine creates fail (from the first failure to the last).
+      name: 'no-machine-while-infra-creates-fail',
+      kind: 'safety',
+      check({ history }) {
+        const failed = failedInfraCreates(history);
+        const first = failed[0];
+        const last = failed[failed.length - 1];
+        if (!first || !last) return [];
+        return creates(history, 'machines')
+          .filter((m) => m.seq > first.req.seq && m.seq < last.res.seq)
+          .map((m) => violation('no-machine-while-infra-creates-fail', `Machine ${ns}/${m.name ?? ''} was created while DockerMachine creates were failing`, [first.res.seq, m.seq, last.res.seq]));
+      },
+    },
+    {
+      // races.md §2: once creates succeed, the MachineSet converges to spec.replicas Machines.
+      name: 'machines-converge-to-replicas',
+      kind: 'liveness',
+      check({ history }) {
+        let live = 0;
+        const seqs: number[] = [];
+        for (const e of history) {
+          if (e.type !== 'response' || e.resource !== 'machines' || !succeeded(e.code)) continue;
+          if (e.verb === 'create') live++;
+          else if (e.verb === 'delete') live--;
+          else continue;
+          seqs.push(e.seq);
+        }
+        return live === replicas ? [] : [violation('machines-converge-to-replicas', `${live} Machines at quiescence, spec.replicas is ${replicas}`, seqs.length > 0 ? seqs : lastSeq(history))];
+      },
+    },
+  ],
+};

@@ -1,0 +1,57 @@
+// machineset-shared-scheme: with the global scheme, the subtest's fake client registers list kinds while
+// the envtest manager's informer goroutines read the scheme, and the race detector reports it on every
+// seed; with a Scheme per test nothing is reported. The §2 assertions of the subtest hold in both.
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { runCase } from '../engine/runner.ts';
+import { machineSetSharedScheme, subtestName } from './machinesetsharedscheme.ts';
+
+const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
+/** Generous: a run takes a few hundred ms; the assertion only catches a run that hangs on real time. */
+const budgetMs = 5_000;
+
+it('buggy: the fake client writes the global scheme.Scheme unsynchronised with the manager\'s reads, reported on every seed', async () => {
+  for (const seed of seeds) {
+    const { result, report } = await runCase(machineSetSharedScheme, 'buggy', seed);
+    assert.equal(result.error, undefined, result.error);
+    assert.equal(result.reproduced, true, `seed ${seed}`);
+    assert.equal(result.ok, true);
+    assert.ok(result.durationMs < budgetMs, `seed ${seed}: ${result.durationMs} ms`);
+    const races = result.violations.filter((v) => v.invariant === 'no-data-race');
+    assert.ok(races.length >= 1);
+    assert.match(races[0]?.message ?? '', new RegExp(`^WARNING: DATA RACE on scheme\\.Scheme\\.gvkToType: Write by goroutine \\d+ \\(${subtestName}\\) in scheme\\.Scheme\\.gvkToType\\.set; previous: Previous read by goroutine \\d+ \\(envtest-manager/informer [a-z]+\\.cluster\\.x-k8s\\.io\\) in scheme\\.Scheme\\.gvkToType\\.get$`));
+    // The report itself is a note with Go's text: the write in AddKnownTypeWithName, reached from the fake client's List.
+    const note = report.history.find((e) => e.seq === races[0]?.seqs[0]);
+    assert.ok(note?.type === 'note' && note.tag === 'race');
+    assert.match(note.text, /^==================\nWARNING: DATA RACE\nWrite at 0x[0-9a-f]{12} by goroutine \d+ /);
+    assert.match(note.text, /\n {2}Proxy\.AddKnownTypeWithName \([^\n]*\n {2}FakeClient\.List /);
+    assert.match(note.text, /\nPrevious read at 0x[0-9a-f]{12} by goroutine \d+ \(envtest-manager\/informer [^\n]*\n {2}scheme\.Scheme\.gvkToType\.get\n {2}Proxy\.New /);
+    assert.match(note.text, /\nLocation is 'scheme\.Scheme\.gvkToType' at 0x[0-9a-f]{12}\n==================$/);
+    const mutations = result.violations.filter((v) => v.invariant === 'global-scheme-unchanged-after-manager-start').map((v) => v.message);
+    assert.deepEqual(
+      mutations.map((m) => /AddKnownTypeWithName\(([^)]*)\)/.exec(m)?.[1]),
+      ['bootstrap.cluster.x-k8s.io/v1beta1, Kind=KubeadmConfigList, unstructured.UnstructuredList', 'infrastructure.cluster.x-k8s.io/v1beta1, Kind=DockerMachineList, unstructured.UnstructuredList'],
+    );
+    assert.equal(result.violations.filter((v) => v.invariant === 'subtest-assertions-hold').length, 0, 'the subtest\'s own assertions pass');
+  }
+});
+
+it('fixed: a Scheme per test; the global one is not written after the manager started and no race is reported, on every seed', async () => {
+  for (const seed of seeds) {
+    const { result, report } = await runCase(machineSetSharedScheme, 'fixed', seed);
+    assert.equal(result.error, undefined, result.error);
+    assert.equal(result.reproduced, false, `seed ${seed}: ${JSON.stringify(result.violations)}`);
+    assert.equal(result.ok, true);
+    assert.ok(result.durationMs < budgetMs, `seed ${seed}: ${result.durationMs} ms`);
+    // The subtest ran its §2 checks: one failed syncReplicas, nothing left behind.
+    assert.ok(report.history.some((e) => e.type === 'note' && e.text === `${subtestName}: syncReplicas failed with InfrastructureTemplateCloningFailed; 0 Machines, 0 bootstrap configs, 0 infrastructure machines left`));
+    assert.ok(report.history.some((e) => e.type === 'note' && e.text === `${subtestName} completed`));
+  }
+});
+
+it('the same seed gives the same history', async () => {
+  for (const variant of ['buggy', 'fixed'] as const) {
+    const untimed = async (): Promise<unknown[]> => (await runCase(machineSetSharedScheme, variant, 5)).report.history.map(({ realMs: _r, ...rest }) => rest);
+    assert.deepEqual(await untimed(), await untimed());
+  }
+});
