@@ -6,26 +6,19 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { HistoryEntry } from '../../apiserver/interleave/types.ts';
 import { notes } from '../engine/checkers.ts';
+import { assertVerdict, median, testSeeds } from '../engine/casetest.ts';
 import { runCase } from '../engine/runner.ts';
 import { capsuleActor, capsuleConcurrentMapWrites } from './capsuleconcurrentmapwrites.ts';
 
-const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
 /** Each run should take well under a second; this bound only catches a run gone badly wrong. */
 const runBoundMs = 5_000;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 
 it('buggy: the controller crashes with concurrent map writes and crash-loops on every seed; the status is never written', async (t) => {
   const durations: number[] = [];
-  for (const seed of seeds) {
+  for (const seed of testSeeds) {
     const { result, report } = await runCase(capsuleConcurrentMapWrites, 'buggy', seed);
-    assert.equal(result.error, undefined, result.error);
-    assert.equal(result.reproduced, true, `seed ${seed}`);
-    assert.equal(result.ok, true);
+    assertVerdict(result, 'buggy');
     assert.deepEqual(
       result.violations.map((v) => v.invariant),
       ['no-fatal-crash', 'status-written', 'processed-items-equal-replicas'],
@@ -40,16 +33,14 @@ it('buggy: the controller crashes with concurrent map writes and crash-loops on 
     assert.ok(result.durationMs < runBoundMs, `seed ${seed} took ${result.durationMs} ms`);
     durations.push(result.durationMs);
   }
-  t.diagnostic(`buggy: median ${median(durations)} ms, max ${Math.max(...durations)} ms over ${seeds.length} seeds`);
+  t.diagnostic(`buggy: median ${median(durations)} ms, max ${Math.max(...durations)} ms over ${testSeeds.length} seeds`);
 });
 
 it('fixed: no crash, every tenant namespace holds every replica and the status lists exactly them, on every seed', async (t) => {
   const durations: number[] = [];
-  for (const seed of seeds) {
+  for (const seed of testSeeds) {
     const { result, report } = await runCase(capsuleConcurrentMapWrites, 'fixed', seed);
-    assert.equal(result.error, undefined, result.error);
-    assert.equal(result.reproduced, false, `seed ${seed}: ${JSON.stringify(result.violations)}`);
-    assert.equal(result.ok, true);
+    assertVerdict(result, 'fixed');
     assert.equal(notes(report.history, 'crash').length + notes(report.history, 'restart').length, 0);
     // The forced interleaving happened: the replica writes of each namespace were held and let through together.
     assert.ok(notes(report.history, 'release', capsuleActor).length >= 4, `seed ${seed}`);
@@ -57,7 +48,7 @@ it('fixed: no crash, every tenant namespace holds every replica and the status l
     assert.ok(result.durationMs < runBoundMs, `seed ${seed} took ${result.durationMs} ms`);
     durations.push(result.durationMs);
   }
-  t.diagnostic(`fixed: median ${median(durations)} ms, max ${Math.max(...durations)} ms over ${seeds.length} seeds`);
+  t.diagnostic(`fixed: median ${median(durations)} ms, max ${Math.max(...durations)} ms over ${testSeeds.length} seeds`);
 });
 
 /** The history without its timing field. */

@@ -4,23 +4,19 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { HistoryEntry } from '../../apiserver/interleave/types.ts';
+import { assertVerdict, median, testSeeds } from '../engine/casetest.ts';
 import { runCase } from '../engine/runner.ts';
 import { deviceTaintAsyncEvents, testActor } from './devicetaintasyncevents.ts';
 
-const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
-const maxRunMs = 5_000;
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 const seqOf = (h: readonly HistoryEntry[], pred: (e: HistoryEntry) => boolean): number => h.find(pred)?.seq ?? -1;
 
 it('buggy: reading Events once right after the pod is gone misses the Event on every seed', async (t) => {
   const ms: number[] = [];
-  for (const seed of seeds) {
+  for (const seed of testSeeds) {
     const { result, report } = await runCase(deviceTaintAsyncEvents, 'buggy', seed);
-    assert.equal(result.error, undefined, result.error);
-    assert.equal(result.reproduced, true, `seed ${seed}`);
-    assert.equal(result.ok, true);
+    assertVerdict(result, 'buggy');
     assert.deepEqual(
       result.violations.map((v) => v.invariant),
       ['test-passes'],
@@ -31,7 +27,6 @@ it('buggy: reading Events once right after the pod is gone misses the Event on e
     const assertSeq = seqOf(report.history, (e) => e.type === 'note' && e.actor === testActor && e.tag === 'assert');
     const postSeq = seqOf(report.history, (e) => e.type === 'response' && e.verb === 'create' && e.resource === 'events' && e.code === 201);
     assert.ok(assertSeq > 0 && postSeq > assertSeq, `seed ${seed}: the Event POST (${postSeq}) follows the failed assertion (${assertSeq})`);
-    assert.ok(result.durationMs < maxRunMs, `seed ${seed} took ${result.durationMs} ms`);
     ms.push(result.durationMs);
   }
   t.diagnostic(`buggy: median ${median(ms)} ms, max ${Math.max(...ms)} ms`);
@@ -39,16 +34,13 @@ it('buggy: reading Events once right after the pod is gone misses the Event on e
 
 it('fixed: waiting with t.eventually on the Clock sees the Event on every seed', async (t) => {
   const ms: number[] = [];
-  for (const seed of seeds) {
+  for (const seed of testSeeds) {
     const { result, report } = await runCase(deviceTaintAsyncEvents, 'fixed', seed);
-    assert.equal(result.error, undefined, result.error);
-    assert.equal(result.reproduced, false, `seed ${seed}: ${JSON.stringify(result.violations)}`);
-    assert.equal(result.ok, true);
+    assertVerdict(result, 'fixed');
     const deleteSeq = seqOf(report.history, (e) => e.type === 'response' && e.verb === 'delete' && e.resource === 'pods' && e.code === 200);
     const postSeq = seqOf(report.history, (e) => e.type === 'response' && e.verb === 'create' && e.resource === 'events' && e.code === 201);
     assert.ok(deleteSeq > 0 && postSeq > deleteSeq, `seed ${seed}: the Event POST follows the pod DELETE`);
     assert.ok(report.history.some((e) => e.type === 'note' && e.actor === testActor && e.tag === 'step' && /completed$/.test(e.text)));
-    assert.ok(result.durationMs < maxRunMs, `seed ${seed} took ${result.durationMs} ms`);
     ms.push(result.durationMs);
   }
   t.diagnostic(`fixed: median ${median(ms)} ms, max ${Math.max(...ms)} ms`);

@@ -3,28 +3,24 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { HistoryEntry } from '../../apiserver/interleave/types.ts';
+import { assertVerdict, testSeeds } from '../engine/casetest.ts';
 import { runCase } from '../engine/runner.ts';
 import { lostUpdate } from './lostupdate.ts';
 
-const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
 
 it('buggy: the lost update reproduces on every seed', async () => {
-  for (const seed of seeds) {
+  for (const seed of testSeeds) {
     const { result } = await runCase(lostUpdate, 'buggy', seed);
-    assert.equal(result.error, undefined, result.error);
-    assert.equal(result.reproduced, true, `seed ${seed}`);
-    assert.equal(result.ok, true);
+    assertVerdict(result, 'buggy');
     assert.equal(result.violations[0]?.invariant, 'no-lost-update');
     assert.match(result.violations[0]?.message ?? '', /2 increments were acknowledged but the counter is 1/);
   }
 });
 
 it('fixed: no update is lost on any seed', async () => {
-  for (const seed of seeds) {
+  for (const seed of testSeeds) {
     const { result } = await runCase(lostUpdate, 'fixed', seed);
-    assert.equal(result.error, undefined, result.error);
-    assert.equal(result.reproduced, false, `seed ${seed}: ${JSON.stringify(result.violations)}`);
-    assert.equal(result.ok, true);
+    assertVerdict(result, 'fixed');
   }
 });
 
