@@ -69,7 +69,7 @@ import {
   isNotFoundCause,
   isOwnedByObject,
   kref,
-  lowestNonZeroResult,
+  doReconcile,
   PatchHelper,
   referSameObject,
   wrap,
@@ -223,14 +223,14 @@ export class ClusterReconciler {
       async (_c, sc) => this.getDescendants(sc),
     ];
     // Handle deletion reconciliation loop.
-    if (s.cluster.metadata.deletionTimestamp) return doReconcile(ctx, [...alwaysReconcile, (c, sc) => this.reconcileDelete(c, sc)], s);
+    if (s.cluster.metadata.deletionTimestamp) return doReconcile(ctx, s, [...alwaysReconcile, (c, sc) => this.reconcileDelete(c, sc)]);
     // Handle normal reconciliation loop.
     if (s.cluster.spec?.topology && (!s.cluster.spec.controlPlaneRef || !s.cluster.spec.infrastructureRef)) {
       this.log.info({ cluster: kref(s.cluster.metadata.namespace, s.cluster.metadata.name) }, 'Waiting for the topology to be generated');
       return {};
     }
     // (reconcileKubeconfig is not reproduced.)
-    return doReconcile(ctx, [...alwaysReconcile, async (_c, sc) => this.reconcileControlPlaneInitialized(sc)], s);
+    return doReconcile(ctx, s, [...alwaysReconcile, async (_c, sc) => this.reconcileControlPlaneInitialized(sc)]);
   }
 
   // --- cluster_controller_phases.go ---
@@ -530,24 +530,6 @@ function sortByName<T extends KubeObject>(objs: T[]): T[] {
   return [...objs].sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1));
 }
 
-/** doReconcile: every phase runs; after the first error, results no longer count and the errors are aggregated. */
-async function doReconcile(ctx: Context, phases: Phase[], s: Scope): Promise<Result> {
-  let res: Result = {};
-  const errs: unknown[] = [];
-  for (const phase of phases) {
-    let phaseResult: Result = {};
-    try {
-      phaseResult = await phase(ctx, s);
-    } catch (e) {
-      errs.push(e);
-    }
-    if (errs.length > 0) continue;
-    res = lowestNonZeroResult(res, phaseResult);
-  }
-  const err = aggregate(errs);
-  if (err) throw err;
-  return res;
-}
 
 function refResourceOf(obj: KubeObject): ResourceRef {
   return refResource({ apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace });

@@ -87,6 +87,7 @@ import {
   hasExactOwnerRef,
   isNotFoundCause,
   kref,
+  doReconcile,
   lowestNonZeroResult,
   newControllerRef,
   PatchHelper,
@@ -143,24 +144,6 @@ function wrapPhase(f: Phase, msg: string): Phase {
   };
 }
 
-/** machineset_controller.go doReconcile (the same as the Cluster controller's). */
-async function doReconcile(ctx: Context, s: Scope, phases: Phase[]): Promise<Result> {
-  let res: Result = {};
-  const errs: unknown[] = [];
-  for (const phase of phases) {
-    let phaseResult: Result = {};
-    try {
-      phaseResult = await phase(ctx, s);
-    } catch (e) {
-      errs.push(e);
-    }
-    if (errs.length > 0) continue;
-    res = lowestNonZeroResult(res, phaseResult);
-  }
-  const err = aggregate(errs);
-  if (err) throw err;
-  return res;
-}
 
 /** isDeploymentChild. */
 function isDeploymentChild(ms: MachineSet): boolean {

@@ -91,6 +91,28 @@ export function lowestNonZeroResult(a: Result, b: Result): Result {
   return ra <= rb ? a : b;
 }
 
+/**
+ * The controllers' doReconcile (cluster_controller.go, machineset_controller.go): every phase runs; after
+ * the first error, results no longer count and the errors are aggregated.
+ */
+export async function doReconcile<C, S>(ctx: C, s: S, phases: readonly ((ctx: C, s: S) => Promise<Result>)[]): Promise<Result> {
+  let res: Result = {};
+  const errs: unknown[] = [];
+  for (const phase of phases) {
+    let phaseResult: Result = {};
+    try {
+      phaseResult = await phase(ctx, s);
+    } catch (e) {
+      errs.push(e);
+    }
+    if (errs.length > 0) continue;
+    res = lowestNonZeroResult(res, phaseResult);
+  }
+  const err = aggregate(errs);
+  if (err) throw err;
+  return res;
+}
+
 // --- JSON merge patches ---
 
 /** The RFC 7386 merge patch that turns `from` into `to` (jsonpatch.CreateMergePatch). Undefined when equal. */
