@@ -6,7 +6,7 @@ import type { KindInfo, PrinterColumn } from '../api/kinds.ts';
 import { isStatusError, type FieldError } from '../machinery/errors.ts';
 import { isObject, type KubeObject } from '../machinery/object.ts';
 import type { WatchItem } from '../storage/interface.ts';
-import { KeyedWorker, type ChangeFeed } from './feed.ts';
+import { FeedController, type ChangeFeed } from './feed.ts';
 import type { ResourceStore } from './store.ts';
 import { defaultStrategy, type Strategy } from './strategy.ts';
 
@@ -112,34 +112,22 @@ export interface KindRegistry {
 }
 
 /** Keeps the served kinds in step with the CRDs, and runs their deletion. */
-export class CrdController {
+export class CrdController extends FeedController {
   private readonly served = new Map<string, KindInfo[]>();
-  private readonly worker: KeyedWorker;
 
   /** group/kind of CRDs being deleted → the CRD name, so the deletion resumes when their objects go. */
   private readonly deleting = new Map<string, string>();
 
   constructor(
     private readonly kinds: KindRegistry,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    this.worker = new KeyedWorker(
-      (name) => this.sync(name),
-      (name, err) => this.logger.warn({ err, name }, 'custom resource definition sync failed'),
-    );
+    super(logger, 'custom resource definition sync');
   }
 
   async start(feed: ChangeFeed): Promise<void> {
     feed.subscribe((item) => this.observe(item));
     for (const crd of (await this.kinds.crds.list(undefined, {})).items) this.serve(crd);
-  }
-
-  idle(): boolean {
-    return this.worker.idle();
-  }
-
-  whenIdle(): Promise<void> {
-    return this.worker.whenIdle();
   }
 
   private observe(item: WatchItem): void {
@@ -177,7 +165,7 @@ export class CrdController {
   }
 
   /** A deleting CRD: delete every object of its kind, then drop the cleanup finalizer. */
-  private async sync(name: string): Promise<void> {
+  protected async sync(name: string): Promise<void> {
     let crd: KubeObject;
     try {
       crd = await this.kinds.crds.get(undefined, name);

@@ -1,5 +1,6 @@
 // One in-process feed of every committed change, for the server's own controllers (garbage collector,
 // namespace lifecycle). It reads a storage watch over all keys and never falls behind a bound.
+import type { Logger } from 'pino';
 import type { Storage, StorageWatcher, WatchItem } from '../storage/interface.ts';
 
 export type FeedListener = (item: WatchItem) => void;
@@ -87,5 +88,30 @@ export class KeyedWorker {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
+  }
+}
+
+/** A controller inside the server: follows the feed, queues keys, syncs one key at a time. */
+export abstract class FeedController {
+  protected readonly worker: KeyedWorker;
+
+  constructor(
+    protected readonly logger: Logger,
+    what: string,
+  ) {
+    this.worker = new KeyedWorker(
+      (key) => this.sync(key),
+      (key, err) => this.logger.warn({ err, key }, `${what} failed`),
+    );
+  }
+
+  protected abstract sync(key: string): Promise<void>;
+
+  idle(): boolean {
+    return this.worker.idle();
+  }
+
+  whenIdle(): Promise<void> {
+    return this.worker.whenIdle();
   }
 }

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { isStatusError } from '../machinery/errors.ts';
 import type { KubeObject } from '../machinery/object.ts';
 import type { WatchItem } from '../storage/interface.ts';
-import { KeyedWorker, type ChangeFeed } from './feed.ts';
+import { FeedController, type ChangeFeed } from './feed.ts';
 import type { ResourceStore } from './store.ts';
 
 export const foregroundFinalizer = 'foregroundDeletion';
@@ -30,19 +30,15 @@ function groupOf(apiVersion: string | undefined): string {
   return v.includes('/') ? (v.split('/')[0] as string) : '';
 }
 
-export class GarbageCollector {
+export class GarbageCollector extends FeedController {
   private readonly nodes = new Map<string, Node>();
   private readonly dependents = new Map<string, Set<string>>();
-  private readonly worker: KeyedWorker;
 
   constructor(
     private readonly stores: StoreLookup,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    this.worker = new KeyedWorker(
-      (uid) => this.process(uid),
-      (uid, err) => this.logger.warn({ err, uid }, 'garbage collection failed'),
-    );
+    super(logger, 'garbage collection');
   }
 
   /** Indexes what exists now, then follows the feed. */
@@ -51,14 +47,6 @@ export class GarbageCollector {
     for (const store of this.stores.all()) {
       for (const obj of (await store.list(undefined, {})).items) this.index(obj, store);
     }
-  }
-
-  idle(): boolean {
-    return this.worker.idle();
-  }
-
-  whenIdle(): Promise<void> {
-    return this.worker.whenIdle();
   }
 
   private observe(item: WatchItem): void {
@@ -105,7 +93,7 @@ export class GarbageCollector {
     this.nodes.delete(uid);
   }
 
-  private async process(uid: string): Promise<void> {
+  protected async sync(uid: string): Promise<void> {
     const node = this.nodes.get(uid);
     if (!node) return;
     const { obj, store } = node;

@@ -6,7 +6,7 @@ import { rfc3339Seconds, type Clock } from '../machinery/clock.ts';
 import { isStatusError } from '../machinery/errors.ts';
 import { isObject, type KubeObject } from '../machinery/object.ts';
 import type { WatchItem } from '../storage/interface.ts';
-import { KeyedWorker, type ChangeFeed } from './feed.ts';
+import { FeedController, type ChangeFeed } from './feed.ts';
 import type { ResourceStore } from './store.ts';
 
 export const namespaceFinalizer = 'kubernetes';
@@ -24,19 +24,15 @@ interface Condition {
   message: string;
 }
 
-export class NamespaceLifecycle {
-  private readonly worker: KeyedWorker;
+export class NamespaceLifecycle extends FeedController {
   private readonly terminating = new Set<string>();
 
   constructor(
     private readonly stores: NamespacedStores,
     private readonly clock: Clock,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    this.worker = new KeyedWorker(
-      (ns) => this.sync(ns),
-      (ns, err) => this.logger.warn({ err, namespace: ns }, 'namespace deletion failed'),
-    );
+    super(logger, 'namespace deletion');
   }
 
   async start(feed: ChangeFeed): Promise<void> {
@@ -44,14 +40,6 @@ export class NamespaceLifecycle {
     for (const ns of (await this.stores.namespaces.list(undefined, {})).items) {
       if (ns.metadata.deletionTimestamp) this.enqueue(ns.metadata.name ?? '');
     }
-  }
-
-  idle(): boolean {
-    return this.worker.idle();
-  }
-
-  whenIdle(): Promise<void> {
-    return this.worker.whenIdle();
   }
 
   private enqueue(ns: string): void {
@@ -73,7 +61,7 @@ export class NamespaceLifecycle {
     if (ns && item.type === 'DELETED' && this.terminating.has(ns)) this.worker.add(ns);
   }
 
-  private async sync(name: string): Promise<void> {
+  protected async sync(name: string): Promise<void> {
     let ns: KubeObject;
     try {
       ns = await this.stores.namespaces.get(undefined, name);
