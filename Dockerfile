@@ -16,5 +16,5 @@ USER node
 EXPOSE 6443
 HEALTHCHECK --interval=5s --timeout=2s --retries=10 \
   CMD node -e "fetch('http://127.0.0.1:6443/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-ENTRYPOINT ["node", "dist/racelab.mjs"]
+ENTRYPOINT ["node", "dist/racelab.js"]
 CMD ["serve", "--host", "0.0.0.0", "--port", "6443"]

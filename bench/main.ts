@@ -4,7 +4,7 @@ import { Agent, request } from 'undici';
 import { root, startChild } from './proc.ts';
 
 // The built bundle (npm run build) is what `npm start` and the image run; tsx is the development path.
-const bundleArgs = [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), 'dist/racelab.mjs', 'serve', '--port', '0'];
+const bundleArgs = [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), 'dist/racelab.js', 'serve', '--port', '0'];
 const tsxArgs = ['--import', 'tsx', 'cli/main.ts', 'serve', '--port', '0'];
 
 function pct(sorted: number[], p: number): number {
