@@ -52,6 +52,7 @@ import {
   resourceSlicesResource,
   ToleratesTaint,
   type Device,
+  type DeviceRequestAllocationResult,
   type DeviceTaint,
   type DeviceTaintRule,
   type Pod,
@@ -161,6 +162,47 @@ class Pool {
 }
 
 /** allocatedClaim: a claim with an allocation and, if tainted, when its pods must go (Clock ms). */
+/**
+ * evictionTime (device_taint_eviction.go): the earliest time any allocated device has a NoExecute taint the
+ * allocation does not tolerate: timeAdded, plus the smallest tolerationSeconds of the matching tolerations; a
+ * matching toleration without tolerationSeconds tolerates for ever. Undefined if nothing evicts.
+ */
+export function evictionTimeOf(
+  results: readonly DeviceRequestAllocationResult[],
+  deviceOf: (r: DeviceRequestAllocationResult) => Device | undefined,
+  observe?: (r: DeviceRequestAllocationResult, taint: DeviceTaint, evictionTime: number | undefined) => void,
+): number | undefined {
+  let evictionTime: number | undefined;
+  for (const allocatedDevice of results) {
+    const device = deviceOf(allocatedDevice);
+    if (!device) continue; // Unknown device? Can't be tainted...
+    nextTaint: for (const taint of deviceTaints(device)) {
+      if (taint.effect !== DeviceTaintEffectNoExecute) continue;
+      let haveToleration = false;
+      let tolerationSeconds = Number.MAX_SAFE_INTEGER;
+      for (const toleration of allocatedDevice.tolerations ?? []) {
+        // 1.33: only tolerations with effect NoExecute count.
+        if (toleration.effect === DeviceTaintEffectNoExecute && ToleratesTaint(toleration, taint)) {
+          if (toleration.tolerationSeconds === undefined || toleration.tolerationSeconds === null) continue nextTaint; // tolerated forever
+          tolerationSeconds = Math.min(tolerationSeconds, Math.max(0, toleration.tolerationSeconds));
+          haveToleration = true;
+        }
+      }
+      let newEvictionTime = parseTime(taint.timeAdded);
+      if (newEvictionTime === undefined) {
+        observe?.(allocatedDevice, taint, undefined);
+        continue;
+      }
+      if (haveToleration) newEvictionTime += tolerationSeconds * 1000;
+      if (evictionTime === undefined || newEvictionTime < evictionTime) {
+        evictionTime = newEvictionTime;
+        observe?.(allocatedDevice, taint, evictionTime);
+      }
+    }
+  }
+  return evictionTime;
+}
+
 interface AllocatedClaim {
   claim: ResourceClaim;
   evictionTime: number | undefined;
@@ -401,35 +443,14 @@ export class DeviceTaintEvictionController implements Runnable {
    * tolerate (timeAdded, plus the smallest tolerationSeconds of matching tolerations); undefined if none.
    */
   evictionTime(claim: ResourceClaim): number | undefined {
-    let evictionTime: number | undefined;
-    for (const allocatedDevice of claim.status?.allocation?.devices?.results ?? []) {
-      const device = this.pools.get(poolID(allocatedDevice.driver, allocatedDevice.pool))?.getDevice(allocatedDevice.device);
-      if (!device) continue; // Unknown device? Can't be tainted...
-      nextTaint: for (const taint of deviceTaints(device)) {
-        if (taint.effect !== DeviceTaintEffectNoExecute) continue;
-        let haveToleration = false;
-        let tolerationSeconds = Number.MAX_SAFE_INTEGER;
-        for (const toleration of allocatedDevice.tolerations ?? []) {
-          // 1.33: only tolerations with effect NoExecute count.
-          if (toleration.effect === DeviceTaintEffectNoExecute && ToleratesTaint(toleration, taint)) {
-            if (toleration.tolerationSeconds === undefined || toleration.tolerationSeconds === null) continue nextTaint; // tolerated forever
-            tolerationSeconds = Math.min(tolerationSeconds, Math.max(0, toleration.tolerationSeconds));
-            haveToleration = true;
-          }
-        }
-        let newEvictionTime = parseTime(taint.timeAdded);
-        if (newEvictionTime === undefined) {
-          this.log.warn({ claim: nsName(claim), device: allocatedDevice.device, taint: taint.key }, 'NoExecute taint without timeAdded, ignoring it');
-          continue;
-        }
-        if (haveToleration) newEvictionTime += tolerationSeconds * 1000;
-        if (evictionTime === undefined || newEvictionTime < evictionTime) {
-          evictionTime = newEvictionTime;
-          this.log.debug({ claim: nsName(claim), device: allocatedDevice.device, taint: taint.key, evictionTime }, 'Claim is affected by device taint');
-        }
-      }
-    }
-    return evictionTime;
+    return evictionTimeOf(
+      claim.status?.allocation?.devices?.results ?? [],
+      (r) => this.pools.get(poolID(r.driver, r.pool))?.getDevice(r.device),
+      (r, taint, t) => {
+        if (t === undefined) this.log.warn({ claim: nsName(claim), device: r.device, taint: taint.key }, 'NoExecute taint without timeAdded, ignoring it');
+        else this.log.debug({ claim: nsName(claim), device: r.device, taint: taint.key, evictionTime: t }, 'Claim is affected by device taint');
+      },
+    );
   }
 
   handleSliceChange(oldSlice: ResourceSlice | undefined, newSlice: ResourceSlice | undefined): void {
