@@ -78,7 +78,8 @@ export async function seedDemo(kc: k8s.KubeConfig): Promise<void> {
   const pod = await ensure(c, ref('', 'v1', 'pods', 'default'), {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: 'trainer', labels: { app: 'trainer' } },
+    // A Job's tracking finalizer keeps the evicted pod readable (Terminating): racelab has no kubelet.
+    metadata: { name: 'trainer', labels: { app: 'trainer' }, finalizers: ['batch.kubernetes.io/job-tracking'] },
     spec: { nodeName: demoNode, containers: [{ name: 'train', image: 'busybox:1.36' }], resourceClaims: [{ name: 'gpu', resourceClaimName: 'trainer-gpu' }] },
   });
   const claims = ref('resource.k8s.io', 'v1beta1', 'resourceclaims', 'default');
