@@ -4,9 +4,8 @@
 // controllers/capsule/globaltenantresource.test.ts.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { HistoryEntry } from '../../apiserver/interleave/types.ts';
 import { notes } from '../engine/checkers.ts';
-import { assertVerdict, median, testSeeds } from '../engine/casetest.ts';
+import { assertVerdict, median, testSeeds, untimed } from '../engine/casetest.ts';
 import { runCase } from '../engine/runner.ts';
 import { capsuleActor, capsuleConcurrentMapWrites } from './capsuleconcurrentmapwrites.ts';
 
@@ -51,10 +50,6 @@ it('fixed: no crash, every tenant namespace holds every replica and the status l
   t.diagnostic(`fixed: median ${median(durations)} ms, max ${Math.max(...durations)} ms over ${testSeeds.length} seeds`);
 });
 
-/** The history without its timing field. */
-function untimed(h: readonly HistoryEntry[]): unknown[] {
-  return h.map(({ realMs: _realMs, ...rest }) => rest);
-}
 
 it('the same seed gives the same verdict and the same history', async () => {
   for (const variant of ['buggy', 'fixed'] as const) {

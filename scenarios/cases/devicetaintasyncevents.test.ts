@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { HistoryEntry } from '../../apiserver/interleave/types.ts';
-import { assertVerdict, median, testSeeds } from '../engine/casetest.ts';
+import { assertVerdict, median, testSeeds, untimed } from '../engine/casetest.ts';
 import { runCase } from '../engine/runner.ts';
 import { deviceTaintAsyncEvents, testActor } from './devicetaintasyncevents.ts';
 
@@ -46,13 +46,6 @@ it('fixed: waiting with t.eventually on the Clock sees the Event on every seed',
   t.diagnostic(`fixed: median ${median(ms)} ms, max ${Math.max(...ms)} ms`);
 });
 
-/** The history without its timing field, and without Event names (a process-wide counter makes them unique). */
-function untimed(h: readonly HistoryEntry[]): unknown[] {
-  return h.map(({ realMs: _realMs, ...rest }) => {
-    if ((rest.type === 'request' || rest.type === 'response') && rest.resource === 'events') return { ...rest, name: undefined, body: undefined };
-    return rest;
-  });
-}
 
 it('the same seed gives the same verdict and the same history', async () => {
   for (const variant of ['buggy', 'fixed'] as const) {

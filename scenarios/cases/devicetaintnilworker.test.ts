@@ -2,8 +2,7 @@
 // seed, the fixed one evicts the pod exactly once; a seed always gives the same verdict and history.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { HistoryEntry } from '../../apiserver/interleave/types.ts';
-import { assertVerdict, median, testSeeds } from '../engine/casetest.ts';
+import { assertVerdict, median, testSeeds, untimed } from '../engine/casetest.ts';
 import { runCase } from '../engine/runner.ts';
 import { deviceTaintNilWorker } from './devicetaintnilworker.ts';
 
@@ -35,13 +34,6 @@ it('fixed: the pod is evicted exactly once, without a crash, on every seed', asy
   t.diagnostic(`fixed: median ${median(ms)} ms, max ${Math.max(...ms)} ms`);
 });
 
-/** The history without its timing field, and without Event names (a process-wide counter makes them unique). */
-function untimed(h: readonly HistoryEntry[]): unknown[] {
-  return h.map(({ realMs: _realMs, ...rest }) => {
-    if ((rest.type === 'request' || rest.type === 'response') && rest.resource === 'events') return { ...rest, name: undefined, body: undefined };
-    return rest;
-  });
-}
 
 it('the same seed gives the same verdict and the same history', async () => {
   for (const variant of ['buggy', 'fixed'] as const) {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { HistoryEntry } from '../../apiserver/interleave/types.ts';
-import { assertVerdict, median, testSeeds } from '../engine/casetest.ts';
+import { assertVerdict, median, testSeeds, untimed } from '../engine/casetest.ts';
 import { runCase } from '../engine/runner.ts';
 import { draRegistrationWipe, kubeletActor, pluginA, pluginB, testName, wipingDelayMs } from './draregistrationwipe.ts';
 
@@ -45,10 +45,6 @@ it('fixed: Stop in the cleanups; nothing from the handler after the test, on eve
   }
   t.diagnostic(`fixed: median ${median(ms)} ms, max ${Math.max(...ms)} ms`);
 });
-
-function untimed(h: readonly HistoryEntry[]): unknown[] {
-  return h.map(({ realMs: _realMs, ...rest }) => rest);
-}
 
 it('the same seed gives the same verdict and the same history', async () => {
   for (const variant of ['buggy', 'fixed'] as const) {

@@ -2,8 +2,7 @@
 // and a seed always gives the same verdict and the same history.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { HistoryEntry } from '../../apiserver/interleave/types.ts';
-import { assertVerdict, testSeeds } from '../engine/casetest.ts';
+import { assertVerdict, testSeeds, untimed } from '../engine/casetest.ts';
 import { runCase } from '../engine/runner.ts';
 import { lostUpdate } from './lostupdate.ts';
 
@@ -24,10 +23,6 @@ it('fixed: no update is lost on any seed', async () => {
   }
 });
 
-/** The history without its timing field. */
-function untimed(h: readonly HistoryEntry[]): unknown[] {
-  return h.map(({ realMs: _realMs, ...rest }) => rest);
-}
 
 it('the same seed gives the same verdict and the same history', async () => {
   for (const variant of ['buggy', 'fixed'] as const) {
