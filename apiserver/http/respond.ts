@@ -28,7 +28,12 @@ export function reportOutcome(res: Response, code: number, meta: ReplyMeta = {})
 
 export function sendJson(res: Response, code: number, body: string | object, warnings: readonly string[] = [], meta?: ReplyMeta): void {
   if (warnings.length > 0) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', '));
-  res.status(code).type(jsonContentType).send(typeof body === 'string' ? body : JSON.stringify(body));
+  // Written directly: express's send() adds ETag and freshness work that API replies do not use.
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.statusCode = code;
+  res.setHeader('Content-Type', jsonContentType);
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
   reportOutcome(res, code, meta);
 }
 

@@ -113,14 +113,37 @@ interface Stream {
   releasedThrough?: { rule: string; revision: number };
 }
 
-function sortedJson(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortedJson);
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortedJson((v as Record<string, unknown>)[k]);
-    return out;
-  }
-  return v;
+/** JSON with sorted keys, written only up to `limit` characters (bodies can be megabytes). */
+function sortedJsonPrefix(v: unknown, limit: number): string {
+  let out = '';
+  const write = (x: unknown): void => {
+    if (out.length > limit) return;
+    if (Array.isArray(x)) {
+      out += '[';
+      x.forEach((e, i) => {
+        if (i > 0) out += ',';
+        write(e === undefined ? null : e);
+      });
+      out += ']';
+    } else if (x !== null && typeof x === 'object') {
+      out += '{';
+      let first = true;
+      for (const k of Object.keys(x).sort()) {
+        const val = (x as Record<string, unknown>)[k];
+        if (val === undefined) continue;
+        if (!first) out += ',';
+        first = false;
+        out += `${JSON.stringify(k)}:`;
+        write(val);
+        if (out.length > limit) return;
+      }
+      out += '}';
+    } else {
+      out += JSON.stringify(x) ?? 'null';
+    }
+  };
+  write(v);
+  return out;
 }
 
 /** A short, stable summary of a body: sorted keys, no managedFields or resourceVersion, truncated. */
@@ -136,7 +159,7 @@ export function summarizeBody(body: unknown): string | undefined {
   }
   let s: string;
   try {
-    s = JSON.stringify(sortedJson(v)) ?? String(v);
+    s = sortedJsonPrefix(v, bodySummaryLimitChars);
   } catch {
     s = String(v);
   }
