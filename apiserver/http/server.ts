@@ -10,7 +10,6 @@ import type { Random } from '../machinery/random.ts';
 import type { Registry } from '../registry/registry.ts';
 import { aggregatedContentType, aggregatedDiscovery, discoveryETag, discoveryVersionFor } from './aggregated.ts';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
-import { openapiForPath, openapiRoot } from './openapi.ts';
 import { parsePath } from './paths.ts';
 import { handleResource, type ResourceContext } from './resources.ts';
 import { onOutcome, sendJson, sendStatus, toStatus } from './respond.ts';
@@ -100,9 +99,14 @@ export function createApp(opts: ApiServerOptions): App {
   app.get(['/apis', '/apis/'], discovery('apis'));
 
   // OpenAPI v3: a root listing every group-version, and one document per group-version, cached by hash.
-  app.get(['/openapi/v3', '/openapi/v3/'], (_req, res) => sendJson(res, 200, openapiRoot(opts.registry.kinds())));
-  app.get('/openapi/v3/*rest', (req, res) => {
-    const found = openapiForPath(opts.registry.kinds(), req.path);
+  // Loaded on first use: the schema documents are large and most clients never ask for them.
+  const openapi = (): Promise<typeof import('./openapi.ts')> => import('./openapi.ts');
+  app.get(
+    ['/openapi/v3', '/openapi/v3/'],
+    asyncRoute(async (_req, res) => sendJson(res, 200, (await openapi()).openapiRoot(opts.registry.kinds()))),
+  );
+  app.get('/openapi/v3/*rest', asyncRoute(async (req, res) => {
+    const found = (await openapi()).openapiForPath(opts.registry.kinds(), req.path);
     if (!found) {
       sendStatus(res, pathNotFound().status);
       return;
@@ -110,7 +114,7 @@ export function createApp(opts: ApiServerOptions): App {
     if (req.query.hash === found.hash) res.setHeader('Cache-Control', 'public, immutable');
     res.setHeader('ETag', `"${found.hash}"`);
     sendJson(res, 200, found.doc);
-  });
+  }));
 
   if (opts.recorder) app.use(racelabRoutes(opts.recorder));
 
