@@ -5,90 +5,17 @@
 import pino, { type Logger } from 'pino';
 import { builtinKinds } from '../../apiserver/api/kinds.ts';
 import type { HistoryEntry, RequestEntry } from '../../apiserver/interleave/types.ts';
-import type { KubeObject } from '../../apiserver/machinery/object.ts';
 import type { ResourceRef } from '../../clients/kube/client.ts';
-import { clusterApiVersion } from '../../controllers/clusterapi/api.ts';
 import { GoRuntime, withCancel } from '../../controllers/runtime/concurrency.ts';
 import type { Manager } from '../../controllers/runtime/manager.ts';
 import type { World } from '../engine/world.ts';
 
-export const ns = 'default';
-
-function ref(group: string, plural: string): ResourceRef {
-  const k = builtinKinds.find((r) => r.group === group && r.plural === plural);
-  if (!k) throw new Error(`no kind ${plural}.${group}`);
-  return { group, version: k.version, plural, namespace: ns };
-}
-
-export const refs = {
-  clusters: ref('cluster.x-k8s.io', 'clusters'),
-  machineSets: ref('cluster.x-k8s.io', 'machinesets'),
-  machines: ref('cluster.x-k8s.io', 'machines'),
-  dockerClusters: ref('infrastructure.cluster.x-k8s.io', 'dockerclusters'),
-  dockerMachines: ref('infrastructure.cluster.x-k8s.io', 'dockermachines'),
-  dockerMachineTemplates: ref('infrastructure.cluster.x-k8s.io', 'dockermachinetemplates'),
-  kubeadmConfigs: ref('bootstrap.cluster.x-k8s.io', 'kubeadmconfigs'),
-  kubeadmConfigTemplates: ref('bootstrap.cluster.x-k8s.io', 'kubeadmconfigtemplates'),
-};
+export { cluster, dockerCluster, dockerMachineTemplate, kubeadmConfigTemplate, machineSet, ns, refs } from '../../controllers/clusterapi/testing/objects.ts';
 
 /** The ResourceRef of a request entry (the kinds are built-in rows of the server's kind table). */
 export function refOfRequest(e: RequestEntry): ResourceRef | undefined {
   const k = builtinKinds.find((r) => r.group === e.group && r.plural === e.resource);
   return k ? { group: k.group, version: k.version, plural: k.plural, namespace: k.namespaced ? e.namespace : undefined } : undefined;
-}
-
-// --- objects ---
-
-export function dockerCluster(name: string): KubeObject {
-  return { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'DockerCluster', metadata: { name, namespace: ns }, spec: { controlPlaneEndpoint: { host: '172.18.0.3', port: 6443 } } };
-}
-
-export function cluster(name: string, infra?: string): KubeObject {
-  return {
-    apiVersion: clusterApiVersion,
-    kind: 'Cluster',
-    metadata: { name, namespace: ns },
-    spec: {
-      clusterNetwork: { pods: { cidrBlocks: ['192.168.0.0/16'] } },
-      ...(infra ? { infrastructureRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'DockerCluster', name: infra, namespace: ns } } : {}),
-    },
-  };
-}
-
-export function dockerMachineTemplate(name: string): KubeObject {
-  return { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'DockerMachineTemplate', metadata: { name, namespace: ns }, spec: { template: { spec: { extraMounts: [], customImage: 'kindest/node:v1.32.0' } } } };
-}
-
-export function kubeadmConfigTemplate(name: string): KubeObject {
-  return {
-    apiVersion: 'bootstrap.cluster.x-k8s.io/v1beta1',
-    kind: 'KubeadmConfigTemplate',
-    metadata: { name, namespace: ns },
-    spec: { template: { spec: { joinConfiguration: { nodeRegistration: { kubeletExtraArgs: { 'eviction-hard': 'nodefs.available<0%' } } } } } },
-  };
-}
-
-/** A stand-alone MachineSet of `replicas` Machines cloned from `<name>-bootstrap` and `<name>-infra`. */
-export function machineSet(name: string, clusterName: string, replicas: number): KubeObject {
-  return {
-    apiVersion: clusterApiVersion,
-    kind: 'MachineSet',
-    metadata: { name, namespace: ns },
-    spec: {
-      clusterName,
-      replicas,
-      selector: { matchLabels: { 'cluster.x-k8s.io/cluster-name': clusterName, pool: name } },
-      template: {
-        metadata: { labels: { 'cluster.x-k8s.io/cluster-name': clusterName, pool: name } },
-        spec: {
-          clusterName,
-          version: 'v1.32.0',
-          bootstrap: { configRef: { apiVersion: 'bootstrap.cluster.x-k8s.io/v1beta1', kind: 'KubeadmConfigTemplate', name: `${name}-bootstrap`, namespace: ns } },
-          infrastructureRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'DockerMachineTemplate', name: `${name}-infra`, namespace: ns },
-        },
-      },
-    },
-  };
 }
 
 // --- running components in a world ---

@@ -74,7 +74,7 @@ export const clusterMoveFinalizer: ScenarioCase = {
     world.note('setup', 'step', 'create a provisioned Cluster default/c1 on the source');
     await setup.create(refs.dockerClusters, dockerCluster('c1-infra'));
     await setup.patch(refs.dockerClusters, 'c1-infra', { status: { ready: true } }, 'merge', { subresource: 'status' });
-    const cl = await setup.create(refs.clusters, cluster('c1', 'c1-infra'));
+    const cl = await setup.create(refs.clusters, cluster('c1', { infra: 'c1-infra' }));
     await setup.create(refs.machines, {
       apiVersion: cl.apiVersion,
       kind: 'Machine',

@@ -73,7 +73,7 @@ export const machineSetInfraFailure: ScenarioCase = {
     // The upstream test's interceptor: creating the InfraMachine fails.
     world.rules.failRequests({ name: failRule, match: { actor: controller, verb: 'create', resource: 'dockermachines' }, times: failures, status: internalError('injected: DockerMachine creation failed').status });
     world.note('setup', 'step', `create MachineSet ms1 (replicas ${replicas}); the first ${failures} DockerMachine creates fail`);
-    await setup.create(refs.machineSets, machineSet('ms1', 'c1', replicas));
+    await setup.create(refs.machineSets, machineSet('ms1', 'c1', { replicas }));
 
     // While creates fail, the MachineSet says why; then it converges.
     const failing = (): boolean => {

@@ -167,7 +167,7 @@ async function holdOffSubtest(t: GoTest, env: Env): Promise<void> {
   await park(client.create(refs.clusters, cluster('c1')));
   await park(client.create(refs.kubeadmConfigTemplates, kubeadmConfigTemplate('ms1-bootstrap')));
   await park(client.create(refs.dockerMachineTemplates, dockerMachineTemplate('ms1-infra')));
-  await park(client.create(refs.machineSets, machineSet('ms1', 'c1', 1)));
+  await park(client.create(refs.machineSets, machineSet('ms1', 'c1', { replicas: 1 })));
   t.cleanup(async () => {
     await park(client.delete(refs.machineSets, 'ms1'));
   });
