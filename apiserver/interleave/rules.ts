@@ -14,23 +14,16 @@ import {
   verbs,
   zodMessage,
   type Condition,
+  type RequestFields,
   type StringMatch,
 } from './conditions.ts';
-import type { DeliveryItem, RequestInfo, Verb } from './types.ts';
+import type { DeliveryItem, RequestInfo } from './types.ts';
 
-/** Which requests a rule is about; every field given must match. */
-export interface RequestMatch {
-  /** The bearer token, else the User-Agent. */
-  actor?: StringMatch;
-  verb?: Verb | Verb[];
-  group?: string;
-  /** The plural, e.g. `clusters`. */
-  resource?: string;
-  /** Not given: any; '': only requests without a subresource. */
-  subresource?: string;
-  namespace?: string;
-  /** The name in the path, or for a create the body's metadata.name. */
-  name?: StringMatch;
+/**
+ * Which requests a rule is about; every field given must match (the fields of conditions' RequestFields;
+ * `name` is the name in the path, or for a create the body's metadata.name).
+ */
+export interface RequestMatch extends Omit<RequestFields, 'after'> {
   /** A predicate on the decoded body. */
   body?: (body: unknown) => boolean;
 }
