@@ -138,9 +138,6 @@ export function expired(message: string): StatusError {
   return failure(410, 'Expired', message);
 }
 
-export function gone(message: string): StatusError {
-  return failure(410, 'Gone', message);
-}
 
 export function requestEntityTooLarge(message: string): StatusError {
   return failure(413, 'RequestEntityTooLarge', message);
@@ -155,9 +152,6 @@ export function unsupportedMediaType(contentType: string, accepted: readonly str
   );
 }
 
-export function notAcceptable(accepted: readonly string[]): StatusError {
-  return failure(406, 'NotAcceptable', `only the following media types are accepted: ${accepted.join(', ')}`);
-}
 
 export function internalError(message: string): StatusError {
   return failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
@@ -167,9 +161,6 @@ export function timeout(message: string, retryAfterSeconds: number, causes?: Sta
   return failure(504, 'Timeout', message, { ...(causes ? { causes } : {}), retryAfterSeconds });
 }
 
-export function tooManyRequests(message: string, retryAfterSeconds: number): StatusError {
-  return failure(429, 'TooManyRequests', message, { retryAfterSeconds });
-}
 
 // --- field errors (apimachinery pkg/util/validation/field/errors.go) ---
 

@@ -24,7 +24,6 @@ export const initialNamespaces = ['default', 'kube-system', 'kube-public', 'kube
 
 export class Registry {
   private readonly stores = new Map<string, ResourceStore>();
-  private readonly listeners = new Set<() => void>();
   readonly namespaces: ResourceStore;
   private readonly feed: ChangeFeed;
   readonly gc: GarbageCollector;
@@ -79,7 +78,6 @@ export class Registry {
       namespaces: { get: (name) => this.deps.storage.get(this.namespaceKey(name)) },
     });
     this.stores.set(Registry.id(info.group, info.version, info.plural), store);
-    for (const l of this.listeners) l();
     return store;
   }
 
@@ -91,13 +89,6 @@ export class Registry {
       return;
     }
     this.stores.delete(Registry.id(info.group, info.version, info.plural));
-    for (const l of this.listeners) l();
-  }
-
-  /** Called whenever the set of served kinds changes (discovery and OpenAPI caches listen). */
-  onKindsChanged(fn: () => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
   }
 
   private namespaceKey(name: string): string {

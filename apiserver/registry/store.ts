@@ -14,14 +14,13 @@ import {
   invalid,
   notFound,
   optimisticLockErrorMsg,
-  qualifiedKind,
   StatusError,
   successStatus,
   timeout,
   type FieldError,
   type Status,
 } from '../machinery/errors.ts';
-import { deepCopy, jsonEqual, jsonOf } from '../machinery/json.ts';
+import { deepCopy, jsonEqual } from '../machinery/json.ts';
 import { generateName } from '../machinery/names.ts';
 import { isObject, type KubeObject } from '../machinery/object.ts';
 import type { Random } from '../machinery/random.ts';
@@ -629,14 +628,5 @@ export class ResourceStore {
       }
     }
     return { items: deleted, resourceVersion: String(await this.deps.storage.revision()) };
-  }
-
-  qualifiedKind(): string {
-    return qualifiedKind(this.gk);
-  }
-
-  /** JSON of a stored object, shared by every reader. */
-  static json(obj: KubeObject): string {
-    return jsonOf(obj);
   }
 }
