@@ -29,7 +29,7 @@ export async function startNodeAgent(kc: k8s.KubeConfig, clock: Clock, logger: L
   const handler = new RegistrationHandler(ctx, { fixed: true, clock, nodeName: demoNode, kc, logger: logger.child({ component: 'kubelet' }) });
   const driver = new FakeDriver({ driverName: demoDriver, nodeName: demoNode, kc, clock, devices: [{ name: 'gpu-0' }, { name: 'gpu-1' }], logger });
   // The kubelet wipes the node's slices when it starts; the driver publishes once that is done.
-  while (!handler.idle()) await new Promise((resolve) => setImmediate(resolve));
+  while (!handler.idle()) await clock.sleep(5);
   await driver.start(handler);
   return async () => {
     await handler.Stop();
