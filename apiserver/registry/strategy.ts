@@ -65,8 +65,8 @@ const builtinGeneration: Record<string, GenerationPolicy> = {
   Service: 'none',
 };
 
-/** Kinds whose store returns the deleted object (pkg/registry/core/pod/storage and friends). */
-const returnsDeletedObject = new Set(['Pod', 'ServiceAccount', 'Node', 'Namespace', 'ResourceClaim']);
+/** Kinds whose store returns the deleted object (ReturnDeletedObject in pod, serviceaccount and resourceclaim storage.go; the namespace store's own Delete). */
+const returnsDeletedObject = new Set(['Pod', 'ServiceAccount', 'Namespace', 'ResourceClaim']);
 
 export function defaultStrategy(info: KindInfo): Strategy {
   const custom = !info.builtin;
