@@ -215,7 +215,9 @@ export class ResourceStore {
     meta.creationTimestamp = rfc3339Seconds(this.deps.clock.now());
     if (this.strategy.generation !== 'none') meta.generation = 1;
     else delete meta.generation;
-    if (this.info.subresources.status && !this.info.builtin) delete obj.status;
+    // Kinds with a status subresource start without one (strategies' PrepareForCreate); a kubelet registers
+    // its Node with status, so nodes keep theirs.
+    if (this.info.subresources.status && !(this.info.builtin && this.info.kind === 'Node')) delete obj.status;
     this.strategy.prepareForCreate(obj);
     if (generated) meta.name = generateName(meta.generateName as string, this.deps.random);
     dropEmptyMetadata(obj);
