@@ -92,4 +92,42 @@ scenario
     process.exitCode = await runScenarios(name, { ...o, variant: o.variant as 'buggy' | 'fixed' | 'both' });
   });
 
+scenario
+  .command('replay')
+  .description('replay a schedule file written by racelab explore --save')
+  .argument('<file>', 'a schedule file (JSON)')
+  .option('--json', 'print machine-readable results')
+  .option('--report <dir>', 'write the HTML timeline of the replay into this folder')
+  .action(async (file: string, o: { json?: boolean; report?: string }) => {
+    const { replayCommand } = await import('./explore.ts');
+    process.exitCode = await replayCommand(file, o);
+  });
+
+function positive(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
+}
+
+program
+  .command('explore')
+  .description('explore schedules of a scenario (or all) without its hints: find the race, replay and shrink it')
+  .argument('<name>', 'a scenario name, or all')
+  .option('--variant <variant>', 'buggy, fixed or both', 'both')
+  .option('--strategy <strategy>', 'random, pct, faults or all', 'all')
+  .option('--schedules <n>', 'schedules per (scenario, variant, strategy)', positive('--schedules'), 100)
+  .option('--depth <d>', "PCT's bug depth", positive('--depth'), 2)
+  .option('--seed <s>', 'the first seed (schedule i runs seed S+i-1)', int('--seed'), 1)
+  .option('--json', 'print one JSON document {"results": [...]} on stdout')
+  .option('--report <dir>', 'write the HTML timeline of each minimised failing schedule into this folder')
+  .option('--save <dir>', 'write every failing schedule and its minimised form into this folder')
+  .action(async (name: string, o: { variant: string; strategy: string; schedules: number; depth: number; seed: number; json?: boolean; report?: string; save?: string }) => {
+    if (!['buggy', 'fixed', 'both'].includes(o.variant)) throw new InvalidArgumentError('--variant must be buggy, fixed or both');
+    if (!['random', 'pct', 'faults', 'all'].includes(o.strategy)) throw new InvalidArgumentError('--strategy must be random, pct, faults or all');
+    const { explore } = await import('./explore.ts');
+    process.exitCode = await explore(name, { ...o, variant: o.variant as 'buggy' | 'fixed' | 'both', strategy: o.strategy as 'random' | 'pct' | 'faults' | 'all' });
+  });
+
 await program.parseAsync(process.argv);

@@ -366,7 +366,7 @@ export class RecordingInterleaver implements Interleaver {
       rule.matched++;
       if (rule.spec.kind === 'failRequests') {
         rule.fired++;
-        this.fail(p, rule, rule.spec.status);
+        this.fail(p, rule.name, rule.spec.status);
         return;
       }
       if (this.conditionHolds(rule)) continue;
@@ -465,7 +465,23 @@ export class RecordingInterleaver implements Interleaver {
     });
   }
 
-  private fail(p: PendingRequest, rule: Rule, status: Status): void {
+  /** Answers a request with `status` instead of serving it (an exploration fault), recorded as injected by `by`. */
+  injectFault(info: RequestInfo, status: Status, by: string): Promise<never> {
+    return new Promise<never>((_resolve, reject) => {
+      this.atomic(() => {
+        let name: string | undefined;
+        try {
+          name = requestName(info);
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        this.fail({ info, name, afterRuleId: 0, resolve: () => undefined, reject }, by, status);
+      });
+    });
+  }
+
+  private fail(p: PendingRequest, rule: string, status: Status): void {
     const req = this.requestEntry(p);
     const { info } = p;
     this.history.append({
@@ -479,7 +495,7 @@ export class RecordingInterleaver implements Interleaver {
       code: status.code,
       ...(status.reason !== undefined ? { reason: status.reason } : {}),
       rvAfter: this.revision(),
-      injected: { rule: rule.name },
+      injected: { rule },
     });
     p.reject(new StatusError(structuredClone(status)));
   }

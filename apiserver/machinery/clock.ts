@@ -57,7 +57,7 @@ interface FakeTimer {
 
 /**
  * Virtual time. Timers fire only when the owner advances the clock with step() or runNext();
- * timers due at the same instant fire in the order they were set.
+ * timers due at the same instant fire in the order they were set, unless tieBreak chooses.
  */
 export class FakeClock implements Clock {
   private current: number;
@@ -135,12 +135,24 @@ export class FakeClock implements Clock {
     return true;
   }
 
+  /**
+   * Chooses among `of` timers due at the same instant (by creation order, 0 = set first); by default the
+   * first. Schedule exploration sets it to make the order a decision.
+   */
+  tieBreak: ((atMs: number, of: number) => number) | undefined;
+
   private earliest(): FakeTimer | undefined {
     let best: FakeTimer | undefined;
+    let ties = 0;
     for (const t of this.timers) {
       if (!best || t.at < best.at || (t.at === best.at && t.seq < best.seq)) best = t;
     }
-    return best;
+    if (!best || !this.tieBreak) return best;
+    for (const t of this.timers) if (t.at === best.at) ties++;
+    if (ties < 2) return best;
+    const at = best.at;
+    const due = this.timers.filter((t) => t.at === at).sort((a, b) => a.seq - b.seq);
+    return due[Math.min(due.length - 1, Math.max(0, this.tieBreak(at, due.length)))];
   }
 }
 

@@ -153,6 +153,11 @@ export function unsupportedMediaType(contentType: string, accepted: readonly str
 }
 
 
+/** apimachinery NewTooManyRequests: 429 with a Retry-After. */
+export function tooManyRequests(message: string, retryAfterSeconds: number): StatusError {
+  return failure(429, 'TooManyRequests', message, { retryAfterSeconds });
+}
+
 export function internalError(message: string): StatusError {
   return failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
 }

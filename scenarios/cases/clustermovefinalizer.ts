@@ -94,11 +94,13 @@ export const clusterMoveFinalizer: ScenarioCase = {
     if (!(await world.runUntil(provisioned, horizonMs))) throw new Error('the Cluster was never provisioned');
 
     // #11812's interleaving: the controller's EnsureFinalizer lands between "finalizers: []" and the DELETE.
-    world.rules.holdRequest({
-      name: 'delete-after-finalizer-readd',
-      match: { actor: clusterctl, verb: 'delete', resource: 'clusters', name: 'c1' },
-      until: any(not(finalizersRemovedByClusterctl), responded({ actor: controller, verb: 'patch', resource: 'clusters', name: 'c1', subresource: '' })),
-    });
+    world.hint(() =>
+      world.rules.holdRequest({
+        name: 'delete-after-finalizer-readd',
+        match: { actor: clusterctl, verb: 'delete', resource: 'clusters', name: 'c1' },
+        until: any(not(finalizersRemovedByClusterctl), responded({ actor: controller, verb: 'patch', resource: 'clusters', name: 'c1', subresource: '' })),
+      }),
+    );
 
     world.note(clusterctl, 'step', `clusterctl move --namespace ${ns} (${fixed ? 'v1.9.5: DELETE, then finalizers: []' : 'v1.9.4: finalizers: [], then DELETE'})`);
     let report: MoveReport | undefined;

@@ -37,9 +37,11 @@ export const lostUpdate: ScenarioCase = {
     await setup.create(configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { n: '0' } } as KubeObject);
     const a = world.client('writer-a');
     const b = world.client('writer-b');
-    // A writes only after B has read; B writes only after A's write succeeded.
-    world.rules.holdRequest({ name: 'a-waits-for-b-read', match: { actor: 'writer-a', verb: 'patch', resource: 'configmaps' }, until: responded({ actor: 'writer-b', verb: 'get', resource: 'configmaps', name, code: 200 }) });
-    world.rules.holdRequest({ name: 'b-waits-for-a-write', match: { actor: 'writer-b', verb: 'patch', resource: 'configmaps' }, until: responded({ actor: 'writer-a', verb: 'patch', resource: 'configmaps', name, code: 200 }) });
+    // Hint: A writes only after B has read; B writes only after A's write succeeded.
+    world.hint(() => {
+      world.rules.holdRequest({ name: 'a-waits-for-b-read', match: { actor: 'writer-a', verb: 'patch', resource: 'configmaps' }, until: responded({ actor: 'writer-b', verb: 'get', resource: 'configmaps', name, code: 200 }) });
+      world.rules.holdRequest({ name: 'b-waits-for-a-write', match: { actor: 'writer-b', verb: 'patch', resource: 'configmaps' }, until: responded({ actor: 'writer-a', verb: 'patch', resource: 'configmaps', name, code: 200 }) });
+    });
     await Promise.all([increment(a, fixed), increment(b, fixed)]);
   },
   invariants: [

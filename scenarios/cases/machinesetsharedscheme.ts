@@ -229,8 +229,10 @@ export const machineSetSharedScheme: ScenarioCase = {
     );
     const client = world.client(fakeClientActor);
 
-    // The controller's second syncReplicas waits until the subtest has completed: the subtest sees one
-    // syncReplicas, as upstream's, which calls it once.
+    // Workload, not a hint: upstream's subtest calls syncReplicas once, on a fake client whose objects no
+    // controller reconciles. Here the manager's controller runs it against the server, so its next attempt
+    // (a requeue or the status event) waits until the subtest has completed; the failing InfraMachine
+    // create is the premise of the subtest (its interceptor). Neither orders the scheme accesses.
     world.rules.failRequests({ name: 'infra-machine-create-fails', match: { actor: envtestManager, verb: 'create', resource: 'dockermachines' }, times: 1000, status: internalError('inject error for create machineInfrastructure').status });
     world.rules.holdRequest({
       name: 'one-syncReplicas-per-test',

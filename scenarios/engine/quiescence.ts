@@ -1,8 +1,8 @@
-// Quiescence and deterministic admission. The world is one process, so it is quiet when, for several
-// event-loop turns in a row, nothing observable changes: the history, the storage revisions, requests
-// waiting at the door, and what every part reports about itself (requests in flight, queues, informers,
-// recorders). A background loop lets waiting requests in one at a time, in a fixed order, each time the
-// world is otherwise quiet; time moves only when the scenario asks for it.
+// Quiescence and steps. The world is one process, so it is quiet when, for several event-loop turns in a
+// row, nothing observable changes: the history, the storage revisions, what waits at the door, and what
+// every part reports about itself (requests in flight, queues, informers, recorders). A background loop
+// takes one step at the door (admission.ts: the strategy chooses what goes in or out) each time the world
+// is otherwise quiet; time moves only when the scenario or a step asks for it.
 
 /** Consecutive unchanged event-loop turns that make the world quiet (covers loopback socket hops). */
 export const quietTurns = 6;
@@ -16,8 +16,9 @@ export interface Probe {
 }
 
 export interface Door {
+  /** What a step can act on: waiting requests and held-back watch items. */
   readonly size: number;
-  admitNext(): boolean;
+  step(): void;
   arrival(): Promise<void>;
 }
 
@@ -62,11 +63,11 @@ export class Scheduler {
         await this.door.arrival();
         continue;
       }
-      if (await this.quietFor(quietTurns)) this.door.admitNext();
+      if (await this.quietFor(quietTurns)) this.door.step();
     }
   }
 
-  /** Resolves once the world is quiet and nobody waits at the door. Parts may still wait on holds or time. */
+  /** Resolves once the world is quiet and nothing waits at the door. Parts may still wait on holds or time. */
   async settle(): Promise<void> {
     for (let i = 0; i < maxSettleTurns && !this.stopped; i++) {
       if ((await this.quietFor(quietTurns)) && this.door.size === 0) return;

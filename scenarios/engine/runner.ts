@@ -1,7 +1,12 @@
 // Runs a case for one variant and one seed in a fresh world, waits for quiescence, checks invariants.
+// The strategy chooses the schedule (default: arrival order, with the case's hints installed); the
+// decisions it took come back with the result, so the run can be replayed.
 import type { HistoryEntry } from '../../apiserver/interleave/types.ts';
 import type { Logger } from '../../apiserver/machinery/log.ts';
+import { SeededRandom } from '../../apiserver/machinery/random.ts';
 import type { RunReport, Violation } from './report.ts';
+import type { Decision, StrategyName } from './schedule.ts';
+import { liveStrategy, ReplayStrategy, defaultTuning, type Strategy, type StrategyTuning } from './strategy.ts';
 import type { RunResult, ScenarioCase, ScenarioContext, Variant } from './types.ts';
 import { World } from './world.ts';
 
@@ -11,13 +16,42 @@ export const defaultHorizonMs = 10 * 60_000;
 export interface RunOutput {
   result: RunResult;
   report: RunReport;
+  /** The non-default decisions of the run, in the order they were taken. */
+  decisions: Decision[];
+  /** Steps the door took. */
+  steps: number;
 }
 
-export async function runCase(c: ScenarioCase, variant: Variant, seed: number, logger?: Logger): Promise<RunOutput> {
+export interface RunOptions {
+  logger?: Logger;
+  /** Who chooses the schedule (default 'default'). */
+  strategy?: StrategyName;
+  tuning?: StrategyTuning;
+  /** Replay these decisions (defaults elsewhere) instead of drawing them. */
+  replay?: readonly Decision[];
+  /** Install the case's hints; default: only under the default strategy without a replay. */
+  hints?: boolean;
+}
+
+/** The strategy's own random stream: derived from the seed, apart from the one the world's parts draw from. */
+export function strategySeed(seed: number): number {
+  return (Math.imul(seed >>> 0, 0x9e3779b1) ^ 0x5eed5eed) >>> 0;
+}
+
+function strategyFor(seed: number, opts: RunOptions): Strategy {
+  const name = opts.strategy ?? 'default';
+  if (opts.replay) return new ReplayStrategy(opts.replay, name);
+  return liveStrategy(name, new SeededRandom(strategySeed(seed)), opts.tuning ?? defaultTuning);
+}
+
+export async function runCase(c: ScenarioCase, variant: Variant, seed: number, opts: RunOptions = {}): Promise<RunOutput> {
   const started = performance.now();
-  const world = await World.create({ seed, servers: c.servers ?? 1, logger });
+  const strategy = strategyFor(seed, opts);
+  const hints = opts.hints ?? (strategy.name === 'default' && !opts.replay);
+  const world = await World.create({ seed, servers: c.servers ?? 1, logger: opts.logger, strategy, hints, faultTolerant: c.faultTolerant });
   const ctx: ScenarioContext = { world, variant, fixed: variant === 'fixed', seed };
   const violations: Violation[] = [];
+  const vacuous: string[] = [];
   let error: string | undefined;
   let history: HistoryEntry[] = [];
   try {
@@ -26,6 +60,10 @@ export async function runCase(c: ScenarioCase, variant: Variant, seed: number, l
     history = [...world.history.entries()];
     for (const inv of c.invariants) {
       for (const v of await inv.check({ ...ctx, history })) violations.push({ ...v, invariant: v.invariant || inv.name });
+    }
+    for (const p of c.preconditions ?? []) {
+      const why = await p.check({ ...ctx, history });
+      if (why !== undefined) vacuous.push(`${p.name}: ${why}`);
     }
   } catch (e) {
     error = e instanceof Error ? (e.stack ?? e.message) : String(e);
@@ -36,7 +74,21 @@ export async function runCase(c: ScenarioCase, variant: Variant, seed: number, l
   const reproduced = violations.length > 0;
   const expected = variant === 'buggy';
   const durationMs = Math.round(performance.now() - started);
-  const result: RunResult = { scenario: c.name, variant, seed, reproduced, expected, ok: !error && reproduced === expected, durationMs, violations, ...(error ? { error } : {}) };
+  // A vacuous run says nothing about the race: never a pass, never a reproduction.
+  const result: RunResult = {
+    scenario: c.name,
+    variant,
+    seed,
+    reproduced,
+    expected,
+    ok: !error && vacuous.length === 0 && reproduced === expected,
+    durationMs,
+    violations,
+    ...(vacuous.length > 0 ? { vacuous } : {}),
+    ...(error ? { error } : {}),
+  };
   const report: RunReport = { scenario: c.name, variant, seed, reproduced, expected, ok: result.ok, durationMs, violations, history, description: c.description, upstream: c.upstream.url };
-  return { result, report };
+  // A replay reports the recorded decisions it used (a schedule with some reverted may not use them all).
+  const decisions = strategy instanceof ReplayStrategy ? [...strategy.taken] : [...world.door.decisions];
+  return { result, report, decisions, steps: world.door.stepCount };
 }

@@ -33,6 +33,16 @@ export interface Invariant {
   check(ctx: CheckContext): Violation[] | Promise<Violation[]>;
 }
 
+/**
+ * A premise of the workload ("the second claim update arrived while the eviction was in progress"). A
+ * schedule on which it does not hold is vacuous: counted apart, neither a pass nor a violation.
+ */
+export interface Precondition {
+  name: string;
+  /** Undefined when it held; else what did not happen. */
+  check(ctx: CheckContext): string | undefined | Promise<string | undefined>;
+}
+
 export interface ScenarioCase {
   name: string;
   title: string;
@@ -43,9 +53,12 @@ export interface ScenarioCase {
   horizonMs?: number;
   /** Extra API servers the case needs (clusterctl move: a target). */
   servers?: number;
+  /** Actors that retry failed requests as upstream's do (controllers): the faults strategy may fail theirs. */
+  faultTolerant?: readonly string[];
   /** Actors, rules and steps. Returns once the steps are done; the runner then waits for quiescence. */
   run(ctx: ScenarioContext): Promise<void>;
   invariants: Invariant[];
+  preconditions?: Precondition[];
 }
 
 export interface RunResult {
@@ -59,6 +72,8 @@ export interface RunResult {
   ok: boolean;
   durationMs: number;
   violations: Violation[];
+  /** Set when a precondition of the workload did not hold: the preconditions and what did not happen. */
+  vacuous?: string[];
   /** Set when the run itself failed (an exception outside the race). */
   error?: string;
 }

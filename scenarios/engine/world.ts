@@ -1,6 +1,8 @@
 // A world: API servers on ephemeral loopback ports sharing one recorded history, a seeded Random and a
-// virtual Clock shared by everything, and the actors as real HTTP clients. Time moves only when the
-// world is quiescent, and then straight to the next timer.
+// virtual Clock shared by everything, and the actors as real HTTP clients. Every request waits at one
+// door and every watch item passes through it; the run's Strategy decides what goes in or out at each
+// quiet step (admission.ts). Time moves when the world is quiescent, straight to the next timer, or
+// earlier when the strategy fires a timer while requests wait.
 import { startApiServer, type ApiServer } from '../../apiserver/apiserver.ts';
 import { History } from '../../apiserver/interleave/history.ts';
 import { RecordingInterleaver } from '../../apiserver/interleave/interleaver.ts';
@@ -11,6 +13,7 @@ import { ActorKubeConfig } from '../../clients/kube/actor.ts';
 import { KubeClient } from '../../clients/kube/client.ts';
 import { AdmissionGate } from './admission.ts';
 import { Scheduler, type Probe } from './quiescence.ts';
+import type { Strategy } from './strategy.ts';
 
 /** Where every world's clock starts: a fixed instant, so timestamps repeat across runs. */
 export const worldEpochMs = Date.UTC(2025, 2, 20, 12, 0, 0);
@@ -20,6 +23,12 @@ export interface WorldOptions {
   /** API servers to start (clusterctl move needs a source and a target). */
   servers?: number;
   logger?: Logger;
+  /** Chooses at every decision point; default: arrival order, nothing held, no faults. */
+  strategy?: Strategy;
+  /** Install the case's hints (the holds and delays that force its documented interleaving). */
+  hints?: boolean;
+  /** Actors that retry failed requests (controllers): the only ones the faults strategy touches. */
+  faultTolerant?: readonly string[];
 }
 
 export class World {
@@ -28,8 +37,13 @@ export class World {
   private readonly scheduler: Scheduler;
   private readonly cleanups: (() => Promise<void> | void)[] = [];
   private readonly realStart = performance.now();
+  /** The end of the simulated time runUntil may cover now: early timers stay before it. */
+  private horizonEnd: number | undefined;
+  /** Whether the case's hints are installed (scenario run) or not (explore). */
+  readonly hints: boolean;
 
   private constructor(
+    hints: boolean,
     readonly seed: number,
     readonly clock: FakeClock,
     readonly random: SeededRandom,
@@ -39,6 +53,7 @@ export class World {
     readonly logger: Logger,
     door: AdmissionGate,
   ) {
+    this.hints = hints;
     this.door = door;
     this.scheduler = new Scheduler(this.probes, () => `${this.history.length}:${this.servers.map((s) => s.storage.revisionNow?.() ?? 0).join(',')}`, door);
     void this.scheduler.run();
@@ -51,7 +66,16 @@ export class World {
     const servers: ApiServer[] = [];
     const interleavers: RecordingInterleaver[] = [];
     let history: History | undefined;
-    const door = new AdmissionGate();
+    const tolerant = new Set(opts.faultTolerant ?? []);
+    const horizon: { end?: () => number | undefined } = {};
+    const door = new AdmissionGate({
+      strategy: opts.strategy,
+      clock,
+      epochMs: worldEpochMs,
+      horizonEnd: () => horizon.end?.(),
+      faultTolerant: (actor) => tolerant.has(actor),
+      note: (actor, tag, text) => history?.note(actor, tag, text),
+    });
     for (let i = 0; i < (opts.servers ?? 1); i++) {
       // Each server draws its names and UIDs from its own stream, derived from the seed.
       const serverRandom = new SeededRandom(opts.seed * 31 + i + 1);
@@ -67,7 +91,7 @@ export class World {
         clock,
         random: serverRandom,
         logger: logger.child({ component: `apiserver-${i}` }),
-        interleaver: door.wrap(interleaver),
+        interleaver: door.wrap(interleaver, i),
         recorder: interleaver,
         watchCoalesceMs: 0,
       });
@@ -75,7 +99,8 @@ export class World {
       servers.push(server);
       interleavers.push(interleaver);
     }
-    const world = new World(opts.seed, clock, random, history as History, interleavers, servers, logger, door);
+    const world = new World(opts.hints ?? true, opts.seed, clock, random, history as History, interleavers, servers, logger, door);
+    horizon.end = () => world.horizonEnd;
     for (const [i, s] of servers.entries()) {
       const inter = interleavers[i] as RecordingInterleaver;
       world.probe({ name: `apiserver-${i} requests`, idle: () => inter.inFlight() === 0 });
@@ -122,6 +147,15 @@ export class World {
     this.history.note(actor, tag, text);
   }
 
+  /**
+   * Installs a hint: a hold, delay or batch that forces the case's documented interleaving. Hints run
+   * under `racelab scenario run` (the quick demo) and never under `racelab explore`, which has to find
+   * the interleaving by itself. A fault that is the premise of the bug is workload, not a hint.
+   */
+  hint(install: () => void): void {
+    if (this.hints) install();
+  }
+
   /** Waits until nothing moves any more, without moving time (admitting waiting requests in order). */
   async settle(): Promise<void> {
     await this.scheduler.settle();
@@ -133,12 +167,18 @@ export class World {
    */
   async runUntil(done: () => boolean | Promise<boolean>, horizonMs: number): Promise<boolean> {
     const end = this.clock.now() + horizonMs;
-    for (;;) {
-      await this.settle();
-      if (await done()) return true;
-      const next = this.clock.nextTimerAt();
-      if (next === undefined || next > end) return false;
-      this.clock.runNext();
+    const outer = this.horizonEnd;
+    this.horizonEnd = outer === undefined ? end : Math.min(outer, end);
+    try {
+      for (;;) {
+        await this.settle();
+        if (await done()) return true;
+        const next = this.clock.nextTimerAt();
+        if (next === undefined || next > end) return false;
+        this.clock.runNext();
+      }
+    } finally {
+      this.horizonEnd = outer;
     }
   }
 

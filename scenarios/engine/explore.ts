@@ -1,0 +1,106 @@
+// Exploration: run a case under a strategy for N schedules (seeds base, base+1, …), count the violating,
+// vacuous and erroring ones, keep the first failing schedule and shrink it. Hints are never installed: the
+// strategy has to find the interleaving by itself.
+import { runCase, type RunOutput } from './runner.ts';
+import { describeDecision, type Decision, type ScheduleFile, type StrategyName } from './schedule.ts';
+import { shrink } from './shrink.ts';
+import { defaultTuning, type StrategyTuning } from './strategy.ts';
+import type { ScenarioCase, Variant } from './types.ts';
+
+export interface ExploreOptions {
+  schedules: number;
+  /** The first seed; schedule i (1-based) runs seed base + i − 1. */
+  baseSeed: number;
+  /** PCT's depth. */
+  depth: number;
+  /** Shrink the first failing schedule (default true). */
+  shrink?: boolean;
+  /** racelab's version and commit, written into schedule files. */
+  provenance: ScheduleFile['racelab'];
+  /** Called after every schedule. */
+  onSchedule?: (done: number) => void;
+}
+
+export interface ExploreRow {
+  scenario: string;
+  variant: Variant;
+  strategy: StrategyName;
+  schedules: number;
+  violating: number;
+  vacuous: number;
+  errors: number;
+  /** 1-based index of the first violating schedule, or null. */
+  firstViolation: number | null;
+  ok: boolean;
+  durationMs: number;
+  failingSchedule?: ScheduleFile;
+  minimalSchedule?: ScheduleFile;
+  /** The first error, when a schedule's run failed outside the race. */
+  firstError?: string;
+}
+
+export function scheduleFile(c: ScenarioCase, variant: Variant, strategy: StrategyName, seed: number, out: RunOutput, opts: { provenance: ScheduleFile['racelab']; depth?: number; decisions?: Decision[] }): ScheduleFile {
+  const decisions = opts.decisions ?? out.decisions;
+  return {
+    racelab: opts.provenance,
+    scenario: c.name,
+    variant,
+    strategy,
+    seed,
+    ...(strategy === 'pct' && opts.depth !== undefined ? { depth: opts.depth } : {}),
+    decisions,
+    described: decisions.map(describeDecision),
+    violations: out.result.violations.map((v) => ({ invariant: v.invariant, message: v.message })),
+  };
+}
+
+/** PCT's k: the steps of one run of the case under the default schedule. */
+export async function estimateSteps(c: ScenarioCase, variant: Variant): Promise<number> {
+  const out = await runCase(c, variant, 1, { strategy: 'default', hints: false });
+  return Math.max(1, out.steps);
+}
+
+export async function exploreOne(c: ScenarioCase, variant: Variant, strategy: StrategyName, opts: ExploreOptions): Promise<ExploreRow> {
+  const started = performance.now();
+  const tuning: StrategyTuning = { ...defaultTuning, depth: opts.depth, steps: strategy === 'pct' ? await estimateSteps(c, variant) : defaultTuning.steps };
+  const row: ExploreRow = { scenario: c.name, variant, strategy, schedules: opts.schedules, violating: 0, vacuous: 0, errors: 0, firstViolation: null, ok: false, durationMs: 0 };
+  let first: { seed: number; out: RunOutput } | undefined;
+  for (let i = 1; i <= opts.schedules; i++) {
+    const seed = opts.baseSeed + i - 1;
+    const out = await runCase(c, variant, seed, { strategy, tuning, hints: false });
+    if (out.result.error) {
+      row.errors++;
+      row.firstError ??= `seed ${seed}: ${out.result.error.split('\n')[0] ?? ''}`;
+    } else if (out.result.vacuous) {
+      row.vacuous++;
+    } else if (out.result.reproduced) {
+      row.violating++;
+      row.firstViolation ??= i;
+      first ??= { seed, out };
+    }
+    opts.onSchedule?.(i);
+  }
+  if (first) {
+    row.failingSchedule = scheduleFile(c, variant, strategy, first.seed, first.out, { provenance: opts.provenance, depth: opts.depth });
+    if (opts.shrink !== false) {
+      const minimal = await shrink(c, variant, first.seed, first.out, strategy);
+      row.minimalSchedule = { ...scheduleFile(c, variant, strategy, first.seed, minimal.out, { provenance: opts.provenance, depth: opts.depth, decisions: minimal.decisions }), shrunkFrom: `${c.name}-${variant}-${strategy}-seed${first.seed}.json` };
+    }
+  }
+  row.ok = variant === 'fixed' ? row.violating === 0 && row.errors === 0 : row.violating > 0;
+  row.durationMs = Math.round(performance.now() - started);
+  return row;
+}
+
+/** Buggy rows are ok when some strategy of that case and variant found a violation. */
+export function settleBuggyVerdicts(rows: ExploreRow[]): void {
+  for (const r of rows) {
+    if (r.variant !== 'buggy') continue;
+    r.ok = rows.some((o) => o.scenario === r.scenario && o.variant === 'buggy' && o.violating > 0);
+  }
+}
+
+/** The file a schedule is saved under. */
+export function scheduleFileName(s: ScheduleFile): string {
+  return `${s.scenario}-${s.variant}-${s.strategy}-seed${s.seed}${s.shrunkFrom ? '-minimal' : ''}.json`;
+}
