@@ -22,6 +22,8 @@ export const latencyBoundMs = 1_000;
 
 interface Waiting {
   key: RequestKey;
+  /** The actor's own name (key.actor may be an alias). */
+  actor: string;
   /** When it arrived, on the world's clock. */
   sinceMs: number;
   /** A watch that resumes from a resourceVersion. */
@@ -68,6 +70,11 @@ export interface DoorOptions {
   faultTolerant?: (actor: string) => boolean;
   /** Where a decision is noted on the history. */
   note?: (actor: string, tag: string, text: string) => void;
+  /**
+   * Test-only: the names the door (and so the strategy) knows the actors by. A run with every actor
+   * renamed must take the same decisions: none may depend on a name or its sort order.
+   */
+  actorAlias?: (actor: string) => string;
 }
 
 function faultStatus(f: FaultKind, info: RequestInfo): Status {
@@ -144,7 +151,7 @@ export class AdmissionGate {
       beginRequest: async (info) => {
         if (!this.opened) {
           const fault = await new Promise<FaultKind | undefined>((admit) => {
-            this.waiting.push({ key: this.requestKey(server, info), sinceMs: this.now(), resume: resumesWatch(info), passedOver: 0, skipped: false, admit });
+            this.waiting.push({ key: this.requestKey(server, info), actor: info.actor, sinceMs: this.now(), resume: resumesWatch(info), passedOver: 0, skipped: false, admit });
             this.wake();
           });
           if (fault) return inner.injectFault(info, faultStatus(fault, info), `explore:${fault}`);
@@ -204,8 +211,9 @@ export class AdmissionGate {
     const admitted = [...new Set(choice.admit)].filter((i) => i >= 0 && i < this.waiting.length).sort((a, b) => a - b);
     const going = admitted.map((i) => this.waiting[i] as Waiting);
     const going0 = going[0];
-    // Waiting requests ahead of the step's first one went unchosen although the default would take them.
-    if (going0) for (const w of this.waiting) {
+    // Waiting requests ahead of the step's first one (all of them, when none goes in) went unchosen
+    // although the default would take them.
+    for (const w of this.waiting) {
       if (w === going0) break;
       if (!going.includes(w)) w.skipped = true;
     }
@@ -217,7 +225,7 @@ export class AdmissionGate {
     this.waiting.push(...left);
     for (const w of left) w.passedOver++;
     for (const w of going) {
-      const fault = this.strategy.fault(w.key, { tolerant: this.opts.faultTolerant?.(w.key.actor) ?? false, resume: w.resume });
+      const fault = this.strategy.fault(w.key, { tolerant: this.opts.faultTolerant?.(w.actor) ?? false, resume: w.resume });
       if (fault) this.record({ kind: 'fault', request: w.key, fault });
       w.admit(fault);
     }
@@ -236,12 +244,13 @@ export class AdmissionGate {
         name = undefined;
       }
     }
-    const sig = `${server}|${info.actor}|${info.verb}|${resource}|${info.namespace ?? ''}|${name ?? ''}`;
+    const actor = this.alias(info.actor);
+    const sig = `${server}|${actor}|${info.verb}|${resource}|${info.namespace ?? ''}|${name ?? ''}`;
     const n = this.requestCounts.get(sig) ?? 0;
     this.requestCounts.set(sig, n + 1);
     return {
       server,
-      actor: info.actor,
+      actor,
       verb: info.verb,
       resource,
       ...(info.namespace !== undefined ? { namespace: info.namespace } : {}),
@@ -312,12 +321,13 @@ export class AdmissionGate {
 
   private deliveryKey(st: Stream, item: DeliveryItem): DeliveryKey {
     const meta = item.object?.metadata;
-    const sig = `${st.server}|${st.watch.actor}|${st.watch.resource}|${item.type}|${meta?.namespace ?? ''}|${meta?.name ?? ''}`;
+    const actor = this.alias(st.watch.actor);
+    const sig = `${st.server}|${actor}|${st.watch.resource}|${item.type}|${meta?.namespace ?? ''}|${meta?.name ?? ''}`;
     const n = this.itemCounts.get(sig) ?? 0;
     this.itemCounts.set(sig, n + 1);
     return {
       server: st.server,
-      actor: st.watch.actor,
+      actor,
       resource: st.watch.resource,
       eventType: item.type,
       ...(meta?.namespace !== undefined ? { namespace: meta.namespace } : {}),
@@ -329,7 +339,7 @@ export class AdmissionGate {
   private pendingActors(): Set<string> {
     const out = new Set<string>();
     for (const w of this.waiting) out.add(w.key.actor);
-    for (const st of this.streams.values()) if (st.held) out.add(st.watch.actor);
+    for (const st of this.streams.values()) if (st.held) out.add(this.alias(st.watch.actor));
     return out;
   }
 
@@ -358,6 +368,10 @@ export class AdmissionGate {
     const rank = Math.min(of - 1, Math.max(0, this.strategy.tie(atMs, n, of)));
     if (rank !== 0) this.record({ kind: 'tie', atMs, n, rank, of });
     return rank;
+  }
+
+  private alias(actor: string): string {
+    return this.opts.actorAlias ? this.opts.actorAlias(actor) : actor;
   }
 
   private now(): number {

@@ -19,6 +19,8 @@ export interface ExploreOptions {
   provenance: ScheduleFile['racelab'];
   /** Called after every schedule. */
   onSchedule?: (done: number) => void;
+  /** Test-only: the names the door knows actors by (admission.ts DoorOptions.actorAlias). */
+  actorAlias?: (actor: string) => string;
 }
 
 export interface ExploreRow {
@@ -57,6 +59,7 @@ export function scheduleFile(c: ScenarioCase, variant: Variant, strategy: Strate
 /** PCT's k: the steps of one run of the case under the default schedule. */
 export async function estimateSteps(c: ScenarioCase, variant: Variant): Promise<number> {
   const out = await runCase(c, variant, 1, { strategy: 'default', hints: false });
+  // Steps do not depend on names (the default order is arrival order), so no alias is needed here.
   return Math.max(1, out.steps);
 }
 
@@ -67,7 +70,7 @@ export async function exploreOne(c: ScenarioCase, variant: Variant, strategy: St
   let first: { seed: number; out: RunOutput } | undefined;
   for (let i = 1; i <= opts.schedules; i++) {
     const seed = opts.baseSeed + i - 1;
-    const out = await runCase(c, variant, seed, { strategy, tuning, hints: false });
+    const out = await runCase(c, variant, seed, { strategy, tuning, hints: false, ...(opts.actorAlias ? { actorAlias: opts.actorAlias } : {}) });
     if (out.result.error) {
       row.errors++;
       row.firstError ??= `seed ${seed}: ${out.result.error.split('\n')[0] ?? ''}`;

@@ -31,6 +31,8 @@ export interface RunOptions {
   replay?: readonly Decision[];
   /** Install the case's hints; default: only under the default strategy without a replay. */
   hints?: boolean;
+  /** Test-only: the names the door knows actors by. */
+  actorAlias?: (actor: string) => string;
 }
 
 /** The strategy's own random stream: derived from the seed, apart from the one the world's parts draw from. */
@@ -48,7 +50,7 @@ export async function runCase(c: ScenarioCase, variant: Variant, seed: number, o
   const started = performance.now();
   const strategy = strategyFor(seed, opts);
   const hints = opts.hints ?? (strategy.name === 'default' && !opts.replay);
-  const world = await World.create({ seed, servers: c.servers ?? 1, logger: opts.logger, strategy, hints, faultTolerant: c.faultTolerant });
+  const world = await World.create({ seed, servers: c.servers ?? 1, logger: opts.logger, strategy, hints, faultTolerant: c.faultTolerant, ...(opts.actorAlias ? { actorAlias: opts.actorAlias } : {}) });
   const ctx: ScenarioContext = { world, variant, fixed: variant === 'fixed', seed };
   const violations: Violation[] = [];
   const vacuous: string[] = [];

@@ -29,6 +29,8 @@ export interface WorldOptions {
   hints?: boolean;
   /** Actors that retry failed requests (controllers): the only ones the faults strategy touches. */
   faultTolerant?: readonly string[];
+  /** Test-only: the names the door knows actors by (admission.ts DoorOptions.actorAlias). */
+  actorAlias?: (actor: string) => string;
 }
 
 export class World {
@@ -75,6 +77,7 @@ export class World {
       horizonEnd: () => horizon.end?.(),
       faultTolerant: (actor) => tolerant.has(actor),
       note: (actor, tag, text) => history?.note(actor, tag, text),
+      ...(opts.actorAlias ? { actorAlias: opts.actorAlias } : {}),
     });
     for (let i = 0; i < (opts.servers ?? 1); i++) {
       // Each server draws its names and UIDs from its own stream, derived from the seed.
