@@ -44,8 +44,9 @@ async function writeMinimalReport(dir: string, c: ScenarioCase, s: ScheduleFile)
 }
 
 function table(rows: readonly ExploreRow[]): string {
-  const head = ['scenario', 'variant', 'strategy', 'schedules', 'violating', 'vacuous', 'errors', 'first', 'ok', 'time'];
-  const body = rows.map((r) => [r.scenario, r.variant, r.strategy, String(r.schedules), String(r.violating), String(r.vacuous), String(r.errors), r.firstViolation === null ? '-' : String(r.firstViolation), r.ok ? 'ok' : 'FAIL', `${(r.durationMs / 1000).toFixed(1)} s`]);
+  const head = ['scenario', 'variant', 'strategy', 'schedules', 'violating', 'vacuous', 'errors', 'known', 'first', 'ok', 'time'];
+  const known = (r: ExploreRow): string => String((r.knownLimitations ?? []).reduce((n, l) => n + l.schedules, 0));
+  const body = rows.map((r) => [r.scenario, r.variant, r.strategy, String(r.schedules), String(r.violating), String(r.vacuous), String(r.errors), known(r), r.firstViolation === null ? '-' : String(r.firstViolation), r.ok ? 'ok' : 'FAIL', `${(r.durationMs / 1000).toFixed(1)} s`]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
   return [line(head), ...body.map(line)].join('\n');
@@ -93,6 +94,10 @@ export async function explore(target: string, opts: ExploreCliOptions): Promise<
     if (opts.save && r.failingSchedule) writeJson(opts.save, r.failingSchedule);
     if (opts.save && r.minimalSchedule) writeJson(opts.save, r.minimalSchedule);
     if (opts.report && r.minimalSchedule) await writeMinimalReport(opts.report, c, r.minimalSchedule);
+    for (const l of r.knownLimitations ?? []) {
+      if (opts.save && l.minimalSchedule) writeJson(opts.save, l.minimalSchedule);
+      if (opts.report && l.minimalSchedule) await writeMinimalReport(opts.report, c, l.minimalSchedule);
+    }
   }
 
   if (opts.json) {
@@ -100,8 +105,13 @@ export async function explore(target: string, opts: ExploreCliOptions): Promise<
   } else {
     console.log(table(rows));
     for (const r of rows) {
-      if (!r.minimalSchedule && !r.firstError) continue;
+      if (!r.minimalSchedule && !r.firstError && !r.knownLimitations) continue;
       console.log(`\n${r.scenario} ${r.variant} ${r.strategy}:`);
+      for (const l of r.knownLimitations ?? []) {
+        const c = selected.find((x) => x.name === r.scenario)?.knownLimitations?.find((k) => k.name === l.name);
+        console.log(`  known limitation ${l.name} on ${l.schedules} schedule(s), first #${l.firstSchedule}${c?.upstream ? ` (${c.upstream})` : ''}: ${c?.description ?? ''}`);
+        for (const d of l.minimalSchedule?.described ?? []) console.log(`    - ${d}`);
+      }
       if (r.firstError) console.log(`  first error: ${r.firstError}`);
       const m = r.minimalSchedule;
       if (m) {
@@ -126,6 +136,8 @@ const decision = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('timer'), timer: z.object({ atMs: z.number() }), early: z.number().int() }),
   z.object({ kind: z.literal('tie'), atMs: z.number(), n: z.number().int(), rank: z.number().int(), of: z.number().int() }),
   z.object({ kind: z.literal('fault'), request: requestKey, fault: z.enum(['error500', 'throttle429', 'conflict409', 'expired410']) }),
+  z.object({ kind: z.literal('drop'), delivery: deliveryKey }),
+  z.object({ kind: z.literal('crash'), request: requestKey }),
 ]);
 const scheduleFileSchema = z.object({
   racelab: z.object({ version: z.string(), commit: z.string().optional() }),
@@ -172,7 +184,7 @@ export async function replayCommand(file: string, opts: { json?: boolean; report
   const out = await replay(c, s.variant, s.seed, s.decisions, s.strategy);
   const diverged = divergence(s.decisions, out.decisions);
   const want = new Set((s.violations ?? []).map((v) => v.invariant));
-  const got = new Set(out.result.violations.map((v) => v.invariant));
+  const got = new Set([...out.result.violations, ...(out.result.limitations ?? [])].map((v) => v.invariant));
   const sameVerdict = want.size === got.size && [...want].every((v) => got.has(v));
   if (opts.report) {
     mkdirSync(opts.report, { recursive: true });

@@ -192,7 +192,7 @@ async function startWatch(ctx: ResourceContext, req: Request, res: Response, sto
     }
     throw e;
   }
-  serveWatch(req, res, watcher, {
+  watchInfo.close = serveWatch(req, res, watcher, {
     clock: ctx.clock,
     transportClock,
     coalesceMs: ctx.watchCoalesceMs,

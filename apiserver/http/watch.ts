@@ -62,7 +62,8 @@ export interface WatchServeOptions {
   watches?: Set<() => void>;
 }
 
-export function serveWatch(req: Request, res: Response, watcher: StorageWatcher, opts: WatchServeOptions): void {
+/** Serves the stream; returns the function that ends it. */
+export function serveWatch(req: Request, res: Response, watcher: StorageWatcher, opts: WatchServeOptions): () => void {
   startStream(res);
   const timers: TimerHandle[] = [];
   let finished = false;
@@ -110,4 +111,5 @@ export function serveWatch(req: Request, res: Response, watcher: StorageWatcher,
     finish();
   };
   void pump().catch(finish);
+  return finish;
 }

@@ -43,6 +43,8 @@ export interface WatchInfo {
   resource: string;
   namespace?: string;
   query: URLSearchParams;
+  /** Ends the stream cleanly, as a dropped connection: the client re-watches from its last resourceVersion. */
+  close?: () => void;
 }
 
 export interface Interleaver {

@@ -53,6 +53,16 @@ export interface SupervisorOptions {
   onExit?(exit: ProcessExit): void;
 }
 
+/** Why a process was killed from outside (SIGKILL): not a crash of its own. */
+export class KilledError extends Error {
+  override readonly name = 'KilledError';
+}
+
+/** Whether an exit was a kill (Supervisor.kill), not a crash of the process's own making. */
+export function isKilled(exit: ProcessExit): boolean {
+  return exit.report?.error instanceof KilledError;
+}
+
 /** kubelet-like states: Running; Waiting (CrashLoopBackOff: a restart is scheduled); Terminated; Stopped (by stop()). */
 export type SupervisorState = 'New' | 'Running' | 'CrashLoopBackOff' | 'Terminated' | 'Stopped';
 
@@ -104,6 +114,14 @@ export class Supervisor {
   idle(): boolean {
     if (this.stateNow !== 'Running') return true;
     return this.opts.spec.idle?.() ?? true;
+  }
+
+  /** Kills the running process at once (SIGKILL: no goroutine resumes); the restart policy applies. */
+  kill(why: string): boolean {
+    const rt = this.current();
+    if (!rt) return false;
+    rt.exit('fatal', new KilledError(why), rt.main);
+    return true;
   }
 
   /** Resolves with the next exit of the process. */

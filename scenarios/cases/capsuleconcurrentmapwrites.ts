@@ -35,7 +35,7 @@ import {
   tenantResource,
   type GlobalTenantResource,
 } from '../../controllers/capsule/types.ts';
-import { Supervisor } from '../../controllers/runtime/supervisor.ts';
+import { isKilled, Supervisor } from '../../controllers/runtime/supervisor.ts';
 import { lastSeq, notes, requests, responses, succeeded, violation } from '../engine/checkers.ts';
 import type { ScenarioCase } from '../engine/types.ts';
 
@@ -88,6 +88,8 @@ export const capsuleConcurrentMapWrites: ScenarioCase = {
     'Fixed (v0.7.3, #1264): each goroutine writes its own slot of processedRaw, merged after wg.Wait(): no crash, every namespace holds every replica and status.processedItems lists exactly them.',
   // The restarts of the buggy variant come at 0, 10, 30, 70 and 150 s; the fixed one resyncs at 60 and 120 s.
   horizonMs: 160_000,
+  // controller-runtime requeues a failed reconcile.
+  faultTolerant: [capsuleActor],
   async run({ world, fixed }) {
     const setup = world.client('setup');
     await setup.create(nsRef, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: sourceNamespace } });
@@ -151,12 +153,17 @@ export const capsuleConcurrentMapWrites: ScenarioCase = {
       },
       clock: world.clock,
       onExit: (exit) => {
+        if (isKilled(exit)) {
+          world.note(capsuleActor, 'kill', `capsule was killed (${exit.report?.toString().split('\n')[0] ?? ''})`);
+          return;
+        }
         if (exit.reason !== 'Error') return;
         const head = exit.report?.toString().split('\n')[0] ?? `exit code ${exit.exitCode}`;
         const where = exit.report ? ` in goroutine "${exit.report.goroutine.name}"` : '';
         world.note(capsuleActor, 'crash', `${head}${where}; the process exited with code ${exit.exitCode} (restartCount ${sup.restartCount})`);
       },
     });
+    world.killable(capsuleActor, (why) => sup.kill(why));
     world.probe({ name: 'capsule process (supervisor and manager)', idle: () => sup.idle() });
     world.onClose(() => sup.stop());
     world.note('scenario', 'step', `start capsule ${fixed ? 'v0.7.3 (fixed, #1264)' : 'v0.7.2 (buggy)'}`);

@@ -64,6 +64,8 @@ export const clusterMoveFinalizer: ScenarioCase = {
     'finalizer removal deletes the Cluster, and any late finalizer add would be refused (422 "no new finalizers") or get 404.',
   horizonMs,
   servers: 2,
+  // controller-runtime requeues a failed reconcile; clusterctl retries every call with its backoffs.
+  faultTolerant: [controller, clusterctl],
   async run({ world, fixed }) {
     const setup = world.client('setup');
     const { manager } = newClusterControllerManager({ kc: world.kc(controller, 0), actor: controller, clock: world.clock, logger: reconcileErrorNotes(world, controller) });

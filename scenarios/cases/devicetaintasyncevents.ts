@@ -52,6 +52,7 @@ export const deviceTaintAsyncEvents: ScenarioCase = {
     `but its event broadcaster writes queued events only ${eventFlushDelayMs} ms (Clock) later, so the Event POST comes after the pod DELETE. ` +
     'Buggy test: it lists Events once, right after seeing the pod gone, finds none and fails. Fixed test (#130947): it waits for the Event with t.eventually (ktesting.Eventually) and passes on every seed.',
   horizonMs: 2 * 60_000,
+  faultTolerant: [controllerActor],
   async run({ world, fixed }) {
     const w = await startDeviceTaintWorld(world, { fixed, events: { flushDelayMs: eventFlushDelayMs } });
     podUids.set(world, w.pod.metadata.uid ?? '');

@@ -32,6 +32,8 @@ export const deviceTaintNilWorker: ScenarioCase = {
     'Buggy (as merged with #130447): UpdateWork reads FireAt through the nil entry, the handler panics ("invalid memory address or nil pointer dereference") and the controller process crashes and is restarted. ' +
     'Fixed (#130947): "Keeping existing work, already in progress"; the pod is evicted exactly once, without a crash.',
   horizonMs: 2 * 60_000,
+  // The controller's informers and its eviction work (retrySleep) retry; the scripted steps do not.
+  faultTolerant: [controllerActor],
   async run({ world, fixed }) {
     const w = await startDeviceTaintWorld(world, { fixed });
     // Hint: the eviction work's DELETE waits until the second event reached the controller and the world settled.

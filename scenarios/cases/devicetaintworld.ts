@@ -8,7 +8,7 @@ import type { KubeClient, ResourceRef } from '../../clients/kube/client.ts';
 import { deviceTaintEvictionProcess, type DeviceTaintEvictionProcess, type DeviceTaintEvictionProcessOptions } from '../../controllers/devicetainteviction/controller.ts';
 import type { DeviceTaint, Pod, ResourceClaim } from '../../controllers/devicetainteviction/resourceapi.ts';
 import { FakeDriver } from '../../controllers/kubelet/fakedriver.ts';
-import { Supervisor, type ProcessSpec } from '../../controllers/runtime/supervisor.ts';
+import { isKilled, Supervisor, type ProcessSpec } from '../../controllers/runtime/supervisor.ts';
 import type { World } from '../engine/world.ts';
 
 export const namespace = 'default';
@@ -89,9 +89,11 @@ export async function startDeviceTaintWorld(world: World, opts: { fixed: boolean
     spec,
     clock: world.clock,
     onExit: (exit) => {
-      if (exit.reason === 'Error') world.note(controllerActor, 'crash', `${proc.name} exited with code ${exit.exitCode}: ${exit.report?.toString().split('\n')[0] ?? ''}`);
+      if (isKilled(exit)) world.note(controllerActor, 'kill', `${proc.name} was killed (${exit.report?.toString().split('\n')[0] ?? ''})`);
+      else if (exit.reason === 'Error') world.note(controllerActor, 'crash', `${proc.name} exited with code ${exit.exitCode}: ${exit.report?.toString().split('\n')[0] ?? ''}`);
     },
   });
+  world.killable(controllerActor, (why) => sup.kill(why));
   world.probe({ name: `supervisor ${proc.name}`, idle: () => sup.idle() });
   world.probe({ name: `manager ${proc.name}`, idle: () => proc.manager()?.idle() ?? true });
   world.onClose(() => sup.stop());

@@ -104,6 +104,8 @@ export const draRegistrationWipe: ScenarioCase = {
     'and returns; its cleanups deregister A. Buggy (before #131065): nothing stops the handler, so A\'s wipe wakes 30 s after the test completed and sends DeleteCollection; the reactor asserts with the finished test: ' +
     `"Fail in goroutine after ${testName} has completed", and the test binary panics. Fixed (#131065): handler.Stop() in the cleanups cancels the pending wipe and waits; no request follows the test.`,
   horizonMs: 3 * 60_000,
+  // wipeResourceSlices retries with wait.ExponentialBackoffWithContext until it succeeds.
+  faultTolerant: [kubeletActor],
   async run({ world, fixed }) {
     const admin = world.client('setup');
     await admin.create(nodesRef, { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName } });

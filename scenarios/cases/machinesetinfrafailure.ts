@@ -51,6 +51,21 @@ export const machineSetInfraFailure: ScenarioCase = {
     `Machine name and leaks one more (${failures} orphans). Fixed (#11211): the KubeadmConfig is deleted before the error is returned, no Machine is created, and ` +
     `the controller backs off; once creates succeed both reach ${replicas} Machines, the buggy one keeping its orphans.`,
   horizonMs,
+  // controller-runtime requeues a failed reconcile.
+  faultTolerant: [controller],
+  knownLimitations: [
+    {
+      name: 'cleanup-delete-fails',
+      description:
+        "#11211 deletes the bootstrap config once, when the InfraMachine create failed; if that DELETE fails too, syncReplicas returns the error and the requeued attempt picks a new Machine name, so nothing deletes the first config: it leaks, as before the fix (found by the faults strategy: a 500 on the cleanup DELETE).",
+      upstream: 'kubernetes-sigs/cluster-api#11211 (machineset_controller.go syncReplicas: the cleanup error is returned, not retried)',
+      matches(v, history) {
+        if (v.invariant !== 'bootstrap-config-deleted-after-infra-failure') return false;
+        const name = /KubeadmConfig \S+\/(\S+) was created/.exec(v.message)?.[1];
+        return history.some((e) => e.type === 'response' && e.verb === 'delete' && e.resource === 'kubeadmconfigs' && e.name === name && e.injected !== undefined);
+      },
+    },
+  ],
   async run({ world, fixed }) {
     const setup = world.client('setup');
     await setup.create(refs.clusters, cluster('c1'));
@@ -119,17 +134,19 @@ export const machineSetInfraFailure: ScenarioCase = {
       },
     },
     {
-      // races.md §2: no Machine is created while InfraMachine creates fail (from the first failure to the last).
+      // races.md §2: no Machine is created while InfraMachine creates fail. As a property of each attempt:
+      // a Machine is created only after its own InfraMachine (same name) was created.
       name: 'no-machine-while-infra-creates-fail',
       kind: 'safety',
       check({ history }) {
-        const failed = failedInfraCreates(history);
-        const first = failed[0];
-        const last = failed[failed.length - 1];
-        if (!first || !last) return [];
-        return creates(history, 'machines')
-          .filter((m) => m.seq > first.req.seq && m.seq < last.res.seq)
-          .map((m) => violation('no-machine-while-infra-creates-fail', `Machine ${ns}/${m.name ?? ''} was created while DockerMachine creates were failing`, [first.res.seq, m.seq, last.res.seq]));
+        const out: Violation[] = [];
+        for (const m of creates(history, 'machines')) {
+          const infra = creates(history, 'dockermachines').find((d) => d.name === m.name && d.seq < m.seq && succeeded(responseTo(history, d)?.code ?? 0));
+          if (infra) continue;
+          const failed = creates(history, 'dockermachines').filter((d) => d.name === m.name && d.seq < m.seq);
+          out.push(violation('no-machine-while-infra-creates-fail', `Machine ${ns}/${m.name ?? ''} was created without its DockerMachine${failed.length > 0 ? ', whose create failed' : ''}`, [...failed.map((d) => d.seq), m.seq]));
+        }
+        return out;
       },
     },
     {

@@ -70,12 +70,16 @@ export interface DoorOptions {
   faultTolerant?: (actor: string) => boolean;
   /** Where a decision is noted on the history. */
   note?: (actor: string, tag: string, text: string) => void;
+  /** Kills and restarts the process of an actor that runs as one (Sieve's intermediate state), if it does. */
+  killer?: (actor: string) => ((why: string) => void) | undefined;
   /**
    * Test-only: the names the door (and so the strategy) knows the actors by. A run with every actor
    * renamed must take the same decisions: none may depend on a name or its sort order.
    */
   actorAlias?: (actor: string) => string;
 }
+
+const writeVerbs: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
 function faultStatus(f: FaultKind, info: RequestInfo): Status {
   const gr = { group: info.group, resource: info.resource };
@@ -149,14 +153,27 @@ export class AdmissionGate {
   wrap(inner: RecordingInterleaver, server = 0): Interleaver {
     return {
       beginRequest: async (info) => {
+        let key: RequestKey | undefined;
         if (!this.opened) {
+          const k = this.requestKey(server, info);
+          key = k;
           const fault = await new Promise<FaultKind | undefined>((admit) => {
-            this.waiting.push({ key: this.requestKey(server, info), actor: info.actor, sinceMs: this.now(), resume: resumesWatch(info), passedOver: 0, skipped: false, admit });
+            this.waiting.push({ key: k, actor: info.actor, sinceMs: this.now(), resume: resumesWatch(info), passedOver: 0, skipped: false, admit });
             this.wake();
           });
           if (fault) return inner.injectFault(info, faultStatus(fault, info), `explore:${fault}`);
         }
-        return inner.beginRequest(info);
+        const sink = await inner.beginRequest(info);
+        const kill = key && writeVerbs.has(info.verb) ? this.opts.killer?.(info.actor) : undefined;
+        if (!kill || !key) return sink;
+        const written = key;
+        return (outcome) => {
+          sink(outcome);
+          if (this.opened || outcome.code < 200 || outcome.code >= 300 || !this.strategy.crash(written)) return;
+          const d: Decision = { kind: 'crash', request: written };
+          this.record(d);
+          kill(describeDecision(d));
+        };
       },
       deliver: (watch, items, write) => this.deliver(server, inner, watch, items, write),
       watchClosed: (watch) => {
@@ -284,6 +301,12 @@ export class AdmissionGate {
       if (!q.decided && !this.opened) {
         q.decided = true;
         const key = this.deliveryKey(st, q.item);
+        if (q.item.type !== 'BOOKMARK' && st.watch.close && this.strategy.drop(key, { tolerant: this.opts.faultTolerant?.(st.watch.actor) ?? false, resume: false })) {
+          this.record({ kind: 'drop', delivery: key });
+          st.queue = [];
+          st.watch.close();
+          return;
+        }
         if (q.item.type !== 'BOOKMARK' && this.strategy.hold(key, this.pendingActors())) {
           st.held = { key, steps: 0, order: this.holdOrder++, sinceMs: this.now() };
           this.wake();

@@ -39,6 +39,8 @@ export interface ExploreRow {
   minimalSchedule?: ScheduleFile;
   /** The first error, when a schedule's run failed outside the race. */
   firstError?: string;
+  /** Fixed variant: schedules on which upstream's fix showed a known limitation, per limitation. */
+  knownLimitations?: { name: string; schedules: number; firstSchedule: number; minimalSchedule?: ScheduleFile }[];
 }
 
 export function scheduleFile(c: ScenarioCase, variant: Variant, strategy: StrategyName, seed: number, out: RunOutput, opts: { provenance: ScheduleFile['racelab']; depth?: number; decisions?: Decision[] }): ScheduleFile {
@@ -52,7 +54,7 @@ export function scheduleFile(c: ScenarioCase, variant: Variant, strategy: Strate
     ...(strategy === 'pct' && opts.depth !== undefined ? { depth: opts.depth } : {}),
     decisions,
     described: decisions.map(describeDecision),
-    violations: out.result.violations.map((v) => ({ invariant: v.invariant, message: v.message })),
+    violations: [...out.result.violations, ...(out.result.limitations ?? [])].map((v) => ({ invariant: v.invariant, message: v.message })),
   };
 }
 
@@ -68,6 +70,7 @@ export async function exploreOne(c: ScenarioCase, variant: Variant, strategy: St
   const tuning: StrategyTuning = { ...defaultTuning, depth: opts.depth, steps: strategy === 'pct' ? await estimateSteps(c, variant) : defaultTuning.steps };
   const row: ExploreRow = { scenario: c.name, variant, strategy, schedules: opts.schedules, violating: 0, vacuous: 0, errors: 0, firstViolation: null, ok: false, durationMs: 0 };
   let first: { seed: number; out: RunOutput } | undefined;
+  const limits = new Map<string, { name: string; schedules: number; firstSchedule: number; seed: number; out: RunOutput }>();
   for (let i = 1; i <= opts.schedules; i++) {
     const seed = opts.baseSeed + i - 1;
     const out = await runCase(c, variant, seed, { strategy, tuning, hints: false, ...(opts.actorAlias ? { actorAlias: opts.actorAlias } : {}) });
@@ -81,6 +84,11 @@ export async function exploreOne(c: ScenarioCase, variant: Variant, strategy: St
       row.firstViolation ??= i;
       first ??= { seed, out };
     }
+    for (const name of new Set((out.result.limitations ?? []).map((l) => l.limitation))) {
+      const lim = limits.get(name);
+      if (lim) lim.schedules++;
+      else limits.set(name, { name, schedules: 1, firstSchedule: i, seed, out });
+    }
     opts.onSchedule?.(i);
   }
   if (first) {
@@ -88,6 +96,17 @@ export async function exploreOne(c: ScenarioCase, variant: Variant, strategy: St
     if (opts.shrink !== false) {
       const minimal = await shrink(c, variant, first.seed, first.out, strategy);
       row.minimalSchedule = { ...scheduleFile(c, variant, strategy, first.seed, minimal.out, { provenance: opts.provenance, depth: opts.depth, decisions: minimal.decisions }), shrunkFrom: `${c.name}-${variant}-${strategy}-seed${first.seed}.json` };
+    }
+  }
+  if (limits.size > 0) {
+    row.knownLimitations = [];
+    for (const l of limits.values()) {
+      const entry: NonNullable<ExploreRow['knownLimitations']>[number] = { name: l.name, schedules: l.schedules, firstSchedule: l.firstSchedule };
+      if (opts.shrink !== false) {
+        const minimal = await shrink(c, variant, l.seed, l.out, strategy);
+        entry.minimalSchedule = { ...scheduleFile(c, variant, strategy, l.seed, minimal.out, { provenance: opts.provenance, depth: opts.depth, decisions: minimal.decisions }), shrunkFrom: `${c.name}-${variant}-${strategy}-seed${l.seed}.json` };
+      }
+      row.knownLimitations.push(entry);
     }
   }
   row.ok = variant === 'fixed' ? row.violating === 0 && row.errors === 0 : row.violating > 0;

@@ -45,7 +45,11 @@ export type Decision =
   /** Of the timers due at one instant, the `rank`-th by creation fired next (the `n`-th tie at that instant). */
   | { kind: 'tie'; atMs: number; n: number; rank: number; of: number }
   /** The request was answered with a fault instead of being served. */
-  | { kind: 'fault'; request: RequestKey; fault: FaultKind };
+  | { kind: 'fault'; request: RequestKey; fault: FaultKind }
+  /** The watch connection was dropped instead of writing this item (the client resumes from its last resourceVersion). */
+  | { kind: 'drop'; delivery: DeliveryKey }
+  /** The actor's process was killed and restarted right after this write of its was answered (Sieve's intermediate state). */
+  | { kind: 'crash'; request: RequestKey };
 
 export type StrategyName = 'default' | 'random' | 'pct' | 'faults';
 export const explorationStrategies: readonly StrategyName[] = ['random', 'pct', 'faults'];
@@ -108,6 +112,10 @@ export function describeDecision(d: Decision): string {
       return `of the ${d.of} timers due at +${(d.atMs / 1000).toFixed(3)}s, fired the ${ordinal(d.rank + 1)} set first`;
     case 'fault':
       return `answered ${describeRequest(d.request)} with ${faultStatusLine(d.fault)}`;
+    case 'drop':
+      return `dropped ${d.delivery.actor}'s watch of ${d.delivery.resource}${server(d.delivery.server)} instead of writing the ${d.delivery.eventType} of${where(d.delivery)}${nth(d.delivery.n)}`;
+    case 'crash':
+      return `killed ${d.request.actor} right after ${describeRequest(d.request)} was answered`;
   }
 }
 
@@ -129,8 +137,10 @@ export function decisionActor(d: Decision): string {
   switch (d.kind) {
     case 'admit':
     case 'fault':
+    case 'crash':
       return d.request.actor;
     case 'deliver':
+    case 'drop':
       return d.delivery.actor;
     case 'timer':
     case 'tie':

@@ -24,15 +24,30 @@ export function violatesAny(out: RunOutput, invariants: ReadonlySet<string>): bo
   return !out.result.error && !out.result.vacuous && out.result.violations.some((v) => invariants.has(v.invariant));
 }
 
+/** Whether a run shows one of the known limitations `names` (and did not fail outside the race). */
+export function showsLimitation(out: RunOutput, names: ReadonlySet<string>): boolean {
+  return !out.result.error && !out.result.vacuous && (out.result.limitations ?? []).some((l) => names.has(l.limitation));
+}
+
+/** The failure a shrink keeps: the same invariants violated, or the same known limitations shown. */
+export function sameFailure(failing: RunOutput): (out: RunOutput) => boolean {
+  if (failing.result.violations.length > 0) {
+    const invariants = new Set(failing.result.violations.map((v) => v.invariant));
+    return (out) => violatesAny(out, invariants);
+  }
+  const names = new Set((failing.result.limitations ?? []).map((l) => l.limitation));
+  return (out) => showsLimitation(out, names);
+}
+
 export async function shrink(c: ScenarioCase, variant: Variant, seed: number, failing: RunOutput, strategy: StrategyName, maxTries = 400): Promise<Shrunk> {
-  const invariants = new Set(failing.result.violations.map((v) => v.invariant));
+  const fails = sameFailure(failing);
   let current = { decisions: failing.decisions, out: failing };
   let tries = 0;
   const attempt = async (candidate: Decision[]): Promise<boolean> => {
     if (tries >= maxTries) return false;
     tries++;
     const out = await replay(c, variant, seed, candidate, strategy);
-    if (!violatesAny(out, invariants)) return false;
+    if (!fails(out)) return false;
     current = { decisions: out.decisions, out };
     return true;
   };

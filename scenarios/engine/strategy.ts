@@ -60,6 +60,10 @@ export interface Strategy {
   tie(atMs: number, n: number, of: number): number;
   /** A request is let in: serve it, or answer a fault. */
   fault(key: RequestKey, ctx: FaultContext): FaultKind | undefined;
+  /** A watch item is about to be written: drop the connection instead? */
+  drop(key: DeliveryKey, ctx: FaultContext): boolean;
+  /** A write of a killable actor was answered: kill and restart its process now? */
+  crash(key: RequestKey): boolean;
 }
 
 /** Tunables of the live strategies: named so that none is hidden in the mechanism. */
@@ -94,6 +98,12 @@ export class DefaultStrategy implements Strategy {
   }
   fault(): FaultKind | undefined {
     return undefined;
+  }
+  drop(): boolean {
+    return false;
+  }
+  crash(): boolean {
+    return false;
   }
 }
 
@@ -131,6 +141,14 @@ export class RandomStrategy implements Strategy {
   fault(_key: RequestKey, _ctx: FaultContext): FaultKind | undefined {
     return undefined;
   }
+
+  drop(_key: DeliveryKey, _ctx: FaultContext): boolean {
+    return false;
+  }
+
+  crash(_key: RequestKey): boolean {
+    return false;
+  }
 }
 
 export class FaultsStrategy extends RandomStrategy {
@@ -142,6 +160,14 @@ export class FaultsStrategy extends RandomStrategy {
       key.verb === 'watch' ? (ctx.resume ? ['expired410'] : []) : key.verb === 'update' || key.verb === 'patch' ? ['error500', 'throttle429', 'conflict409'] : ['error500', 'throttle429'];
     if (kinds.length === 0 || this.random.float() >= this.tuning.faultRate) return undefined;
     return kinds[this.random.int(kinds.length)];
+  }
+
+  override drop(_key: DeliveryKey, ctx: FaultContext): boolean {
+    return ctx.tolerant && this.random.float() < this.tuning.faultRate;
+  }
+
+  override crash(): boolean {
+    return this.random.float() < this.tuning.faultRate;
   }
 }
 
@@ -207,6 +233,14 @@ export class PctStrategy implements Strategy {
   fault(): FaultKind | undefined {
     return undefined;
   }
+
+  drop(): boolean {
+    return false;
+  }
+
+  crash(): boolean {
+    return false;
+  }
 }
 
 /**
@@ -222,6 +256,8 @@ export class ReplayStrategy implements Strategy {
   private readonly timers = new Map<string, Decision & { kind: 'timer' }>();
   private readonly ties = new Map<string, Decision & { kind: 'tie' }>();
   private readonly faults = new Map<string, Decision & { kind: 'fault' }>();
+  private readonly drops = new Map<string, Decision & { kind: 'drop' }>();
+  private readonly crashes = new Map<string, Decision & { kind: 'crash' }>();
   /** The recorded decisions this run used, in the order it used them. */
   readonly taken: Decision[] = [];
 
@@ -232,7 +268,9 @@ export class ReplayStrategy implements Strategy {
       else if (d.kind === 'deliver') this.holds.set(deliveryKeyString(d.delivery), d);
       else if (d.kind === 'timer') this.timers.set(timerKeyString(d.timer), d);
       else if (d.kind === 'tie') this.ties.set(`${d.atMs}|${d.n}`, d);
-      else this.faults.set(requestKeyString(d.request), d);
+      else if (d.kind === 'fault') this.faults.set(requestKeyString(d.request), d);
+      else if (d.kind === 'drop') this.drops.set(deliveryKeyString(d.delivery), d);
+      else this.crashes.set(requestKeyString(d.request), d);
     }
   }
 
@@ -281,6 +319,18 @@ export class ReplayStrategy implements Strategy {
     const rec = this.faults.get(requestKeyString(key));
     if (rec) this.taken.push(rec);
     return rec?.fault;
+  }
+
+  drop(key: DeliveryKey): boolean {
+    const rec = this.drops.get(deliveryKeyString(key));
+    if (rec) this.taken.push(rec);
+    return rec !== undefined;
+  }
+
+  crash(key: RequestKey): boolean {
+    const rec = this.crashes.get(requestKeyString(key));
+    if (rec) this.taken.push(rec);
+    return rec !== undefined;
   }
 }
 

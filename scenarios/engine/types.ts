@@ -43,6 +43,20 @@ export interface Precondition {
   check(ctx: CheckContext): string | undefined | Promise<string | undefined>;
 }
 
+/**
+ * A way the upstream fix itself still fails on a legitimate schedule: a finding, named and counted apart
+ * from violations of the fixed variant, never hidden by narrowing exploration.
+ */
+export interface KnownLimitation {
+  name: string;
+  /** What goes wrong, and why upstream's fix does not cover it. */
+  description: string;
+  /** An upstream issue or PR about it, when there is one. */
+  upstream?: string;
+  /** Whether this violation of the fixed variant is this limitation. */
+  matches(v: Violation, history: readonly HistoryEntry[]): boolean;
+}
+
 export interface ScenarioCase {
   name: string;
   title: string;
@@ -59,6 +73,8 @@ export interface ScenarioCase {
   run(ctx: ScenarioContext): Promise<void>;
   invariants: Invariant[];
   preconditions?: Precondition[];
+  /** Ways the fixed variant still fails upstream (see KnownLimitation). */
+  knownLimitations?: KnownLimitation[];
 }
 
 export interface RunResult {
@@ -72,6 +88,8 @@ export interface RunResult {
   ok: boolean;
   durationMs: number;
   violations: Violation[];
+  /** Violations of the fixed variant that are known limitations of the upstream fix (not in violations). */
+  limitations?: (Violation & { limitation: string })[];
   /** Set when a precondition of the workload did not hold: the preconditions and what did not happen. */
   vacuous?: string[];
   /** Set when the run itself failed (an exception outside the race). */

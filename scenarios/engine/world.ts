@@ -43,6 +43,7 @@ export class World {
   private horizonEnd: number | undefined;
   /** Whether the case's hints are installed (scenario run) or not (explore). */
   readonly hints: boolean;
+  private killers = new Map<string, (why: string) => void>();
 
   private constructor(
     hints: boolean,
@@ -70,12 +71,14 @@ export class World {
     let history: History | undefined;
     const tolerant = new Set(opts.faultTolerant ?? []);
     const horizon: { end?: () => number | undefined } = {};
+    const killers = new Map<string, (why: string) => void>();
     const door = new AdmissionGate({
       strategy: opts.strategy,
       clock,
       epochMs: worldEpochMs,
       horizonEnd: () => horizon.end?.(),
       faultTolerant: (actor) => tolerant.has(actor),
+      killer: (actor) => (tolerant.has(actor) ? killers.get(actor) : undefined),
       note: (actor, tag, text) => history?.note(actor, tag, text),
       ...(opts.actorAlias ? { actorAlias: opts.actorAlias } : {}),
     });
@@ -104,6 +107,7 @@ export class World {
     }
     const world = new World(opts.hints ?? true, opts.seed, clock, random, history as History, interleavers, servers, logger, door);
     horizon.end = () => world.horizonEnd;
+    world.killers = killers;
     for (const [i, s] of servers.entries()) {
       const inter = interleavers[i] as RecordingInterleaver;
       world.probe({ name: `apiserver-${i} requests`, idle: () => inter.inFlight() === 0 });
@@ -148,6 +152,14 @@ export class World {
 
   note(actor: string, tag: string, text: string): void {
     this.history.note(actor, tag, text);
+  }
+
+  /**
+   * Registers how to kill `actor`'s process (its supervisor restarts it): the faults strategy may do so
+   * right after one of its writes was answered, if the case names the actor fault-tolerant.
+   */
+  killable(actor: string, kill: (why: string) => void): void {
+    this.killers.set(actor, kill);
   }
 
   /**
