@@ -92,14 +92,14 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
         return;
       }
       case 'POST': {
-        const body = decodeBody(raw, req.headers['content-type']);
+        const body = decodeBody(raw, req.headers['content-type'], info);
         if (body === undefined) throw badRequest('the body of the request was empty');
         const out = await store.create(ns, body, { ...writeOptions(q, 'CreateOptions'), userAgent: req.headers['user-agent'] });
         sendJson(res, 201, jsonOf(out.object), out.warnings, metaOf(out.object));
         return;
       }
       case 'DELETE': {
-        const body = decodeBody(raw, req.headers['content-type']);
+        const body = decodeBody(raw, req.headers['content-type'], info);
         const out = await store.deleteCollection(ns, listQuery(q), deleteOptions(q, body));
         sendJson(res, 200, listJson(store, out), [], { resourceVersion: out.resourceVersion });
         return;
@@ -123,7 +123,7 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
       return;
     }
     case 'PUT': {
-      const body = decodeBody(raw, req.headers['content-type']);
+      const body = decodeBody(raw, req.headers['content-type'], info);
       if (body === undefined) throw badRequest('the body of the request was empty');
       validateFieldManagerOption('UpdateOptions', q.get('fieldManager') ?? undefined);
       const out = await store.update(ns, name, body, { ...writeOptions(q, 'UpdateOptions'), userAgent: req.headers['user-agent'], subresource: sub });
@@ -146,7 +146,7 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
     }
     case 'DELETE': {
       if (sub) throw methodNotAllowed(method, gr);
-      const body = decodeBody(raw, req.headers['content-type']);
+      const body = decodeBody(raw, req.headers['content-type'], info);
       const out = await store.delete(ns, name, deleteOptions(q, body));
       sendJson(res, out.code, jsonOf(out.object as KubeObject), [], metaOf(out.object as KubeObject));
       return;
