@@ -12,6 +12,7 @@ import type { ListOutcome, ResourceStore } from '../registry/store.ts';
 import { decodeBody, decodePatch } from './body.ts';
 import type { ResourcePath } from './paths.ts';
 import { handleScale } from './scale.ts';
+import { handleExtraSubresource, handleReview } from './subresources.ts';
 import { acceptedPatchTypes, patchFunction } from './patch.ts';
 import { deleteOptions, isTrue, listQuery, writeOptions } from './query.ts';
 import type { DeliveryItem, Interleaver, WatchInfo } from '../interleave/types.ts';
@@ -67,6 +68,15 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
     const opts = { ...writeOptions(q, 'UpdateOptions'), userAgent: req.headers['user-agent'] };
     const scale = await handleScale(store, req, ns, p.name, raw, opts);
     sendJson(res, 200, scale, [], metaOf(scale));
+    return;
+  }
+  if (info.verbs && !info.verbs.includes('get') && p.subresource === undefined) {
+    if (p.name !== undefined) throw pathNotFound();
+    handleReview(req, res, store, raw);
+    return;
+  }
+  if (p.subresource !== undefined && p.name !== undefined && info.subresources.extra?.some((x) => x.name === p.subresource)) {
+    await handleExtraSubresource(ctx, req, res, store, ns, p.name, p.subresource, raw);
     return;
   }
   if (p.subresource !== undefined && p.subresource !== 'status' && !(p.subresource === 'finalize' && isNamespace)) throw pathNotFound();

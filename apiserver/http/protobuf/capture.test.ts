@@ -106,7 +106,7 @@ test('kubectl 1.32 protobuf bodies: captured through a recording server, decoded
       assert.equal((sent[0] as Recorded).status, 201, `${c.name} created`);
       if (c.clientJson) assert.deepEqual(decodeProtobufObject(body), expected);
       const stored = join(fixtureDir, `${c.name}.json`);
-      if (c.clientJson && existsSync(stored)) assert.deepEqual(decodeProtobufObject(body), JSON.parse(readFileSync(stored, 'utf8')));
+      if (c.clientJson && !c.varies && existsSync(stored)) assert.deepEqual(decodeProtobufObject(body), JSON.parse(readFileSync(stored, 'utf8')));
     });
   }
 });

@@ -5,7 +5,7 @@
 // structs inlined, and the hand-written protobuf forms of Quantity, IntOrString, Time, MicroTime, Duration,
 // RawExtension, FieldsV1 and the apiextensions JSON types turned into their JSON forms.
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
-import { kindMessage, messageDesc, type FieldDesc, type MessageDesc } from './descriptor.ts';
+import { kindMessage, messageDesc, type FieldDesc, type MessageDesc } from '../../api/proto/descriptor.ts';
 
 /** The body cannot be decoded. `unsupported`: well-formed, but racelab's decoder does not know a kind or field (415). */
 export class ProtobufError extends Error {

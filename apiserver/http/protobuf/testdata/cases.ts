@@ -12,6 +12,8 @@ export interface CaptureCase {
   name: string;
   args: string[];
   clientJson: boolean;
+  /** The object names another by uid, so a new capture run differs from the stored one there. */
+  varies?: boolean;
 }
 
 const tls = ['--cert', `${testdataDir}tls.crt`, '--key', `${testdataDir}tls.key`];
@@ -27,14 +29,14 @@ export const captureCases: readonly CaptureCase[] = [
   { name: 'deployment', args: ['create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=2', '--port=80'], clientJson: true },
   { name: 'job', args: ['create', 'job', 'once', '--image=busybox', '--', 'echo', 'hi'], clientJson: true },
   { name: 'cronjob', args: ['create', 'cronjob', 'nightly', '--image=busybox', '--schedule=0 3 * * *', '--restart=OnFailure', '--', 'date'], clientJson: true },
-  { name: 'job-from-cronjob', args: ['create', 'job', 'manual', '--from=cronjob/nightly'], clientJson: true },
+  { name: 'job-from-cronjob', args: ['create', 'job', 'manual', '--from=cronjob/nightly'], clientJson: true, varies: true },
   { name: 'service-clusterip', args: ['create', 'service', 'clusterip', 'svc-cip', '--tcp=80:8080'], clientJson: true },
   { name: 'service-nodeport', args: ['create', 'service', 'nodeport', 'svc-np', '--tcp=443:8443', '--node-port=30443'], clientJson: true },
   { name: 'service-loadbalancer', args: ['create', 'service', 'loadbalancer', 'svc-lb', '--tcp=5678:8080'], clientJson: true },
   { name: 'service-externalname', args: ['create', 'service', 'externalname', 'svc-ext', '--external-name=db.example.com'], clientJson: true },
   { name: 'role', args: ['create', 'role', 'reader', '--verb=get,list,watch', '--resource=pods,deployments.apps', '--resource-name=web'], clientJson: true },
   { name: 'rolebinding', args: ['create', 'rolebinding', 'reader-binding', '--role=reader', '--user=alice', '--serviceaccount=pb:robot', '--group=devs'], clientJson: true },
-  { name: 'clusterrole', args: ['create', 'clusterrole', 'pb-viewer', '--verb=get,list', '--resource=nodes', '--non-resource-url=/healthz', '--verb=get'], clientJson: true },
+  { name: 'clusterrole', args: ['create', 'clusterrole', 'pb-viewer', '--verb=get', '--resource=nodes', '--non-resource-url=/healthz'], clientJson: true },
   { name: 'clusterrole-aggregate', args: ['create', 'clusterrole', 'pb-aggregate', '--aggregation-rule=rbac.example.com/aggregate-to-view=true'], clientJson: true },
   { name: 'clusterrolebinding', args: ['create', 'clusterrolebinding', 'pb-viewer-binding', '--clusterrole=pb-viewer', '--user=bob'], clientJson: true },
   { name: 'quota', args: ['create', 'quota', 'pb-quota', '--hard=cpu=2,memory=1Gi,pods=10,count/deployments.apps=3', '--scopes=NotTerminating'], clientJson: true },

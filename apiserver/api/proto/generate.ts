@@ -1,7 +1,7 @@
 // Writes the message descriptor tables under ./descriptors from upstream's generated.proto files (field
 // numbers, names, types) and Go types.go files (JSON names, pointers, omitempty, inline), which are read
 // from a local checkout and never committed:
-//   tsx apiserver/http/protobuf/generate.ts SRC
+//   tsx apiserver/api/proto/generate.ts SRC
 // where SRC/<package>/ holds each package's generated.proto and Go sources, <package> being the proto
 // package (e.g. SRC/k8s.io.api.apps.v1/generated.proto, SRC/k8s.io.api.apps.v1/types.go).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';

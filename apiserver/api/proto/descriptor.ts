@@ -84,3 +84,16 @@ export function kindMessage(apiVersion: string, kind: string): MessageDesc | und
   const isKind = metaKinds.has(kind) || (first?.json === 'metadata' && first.type.startsWith('k8s.io.apimachinery.pkg.apis.meta.v1.'));
   return isKind ? desc : undefined;
 }
+
+/** The JSON fields of a built-in kind's top level (apiVersion and kind aside), from its message; undefined when unknown. */
+export function kindFields(group: string, version: string, kind: string): string[] | undefined {
+  const desc = messageDesc(`${protoPackage(group, version)}.${kind}`);
+  if (!desc) return undefined;
+  const out: string[] = [];
+  for (const f of desc.fields.values()) {
+    const inner = f.inline ? messageDesc(f.type) : undefined;
+    if (inner) for (const g of inner.fields.values()) out.push(g.json);
+    else out.push(f.json);
+  }
+  return out;
+}
