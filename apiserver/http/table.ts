@@ -16,6 +16,7 @@ import { badRequest } from '../machinery/errors.ts';
 import type { KubeObject } from '../machinery/object.ts';
 import type { WatchItem } from '../storage/interface.ts';
 import type { WatchEncoder } from './watch.ts';
+import { extraPrinters } from './printers.ts';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Wire types (apimachinery pkg/apis/meta/v1/types.go Table, TableColumnDefinition, TableRow, TableRowCondition)
@@ -697,6 +698,7 @@ const age = (o: KubeObject, now: number): string => since(timeOf(o.metadata.crea
 const name = (o: KubeObject): string => str(o.metadata.name);
 
 const builtinPrinters: Record<string, Printer> = {
+  ...extraPrinters({ nameColumn, ageColumn, since: (v, now) => since(timeOf(v), now), humanDuration, formatLabels }),
   '/Pod': { columns: podColumns, row: printPod },
   '/Namespace': { columns: namespaceColumns, row: (o, now) => ({ cells: [name(o), str(obj(o.status).phase), age(o, now)] }) },
   '/Node': { columns: nodeColumns, row: printNode },

@@ -4,7 +4,7 @@
 // and the Job's generated selector (pkg/registry/batch/job/strategy.go generateSelector).
 import type { KindInfo } from '../api/kinds.ts';
 import { GoValue, type FieldError } from '../machinery/errors.ts';
-import { jsonEqual } from '../machinery/json.ts';
+import { deepCopy, jsonEqual } from '../machinery/json.ts';
 import { labelSelectorFromMeta, SelectorParseError } from '../machinery/labels.ts';
 import { isObject, type KubeObject } from '../machinery/object.ts';
 import * as d from './defaults.ts';
@@ -146,7 +146,10 @@ export function workloadStrategy(info: KindInfo, base: Strategy = defaultStrateg
     },
     prepareForUpdate: (obj, old) => {
       base.prepareForUpdate(obj, old);
-      defaulter?.(obj as unknown as J);
+      if (!defaulter) return;
+      // An update shares unchanged parts with the stored (frozen) object; default a copy.
+      for (const k of Object.keys(obj)) if (k !== 'metadata') (obj as unknown as J)[k] = deepCopy((obj as unknown as J)[k]);
+      defaulter(obj as unknown as J);
     },
     validate: (obj) => {
       const errs = [...base.validate(obj)];
