@@ -178,6 +178,25 @@ test('kubectl 1.32 generators and first commands against racelab serve', { timeo
     assert.match(logs.stderr, /racelab has no container runtime/);
   });
 
+  await t.test('apply of a file with an unknown kind creates the rest and names the kind, as against a real server', async () => {
+    const file = writeManifest(join(tmp.dir, 'manifests'), 'two', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ok-cm', namespace: 'pb' }, data: { a: '1' } }, { apiVersion: 'example.com/v1', kind: 'Bogus', metadata: { name: 'b', namespace: 'pb' } });
+    const r = await k.run(['apply', '-f', file]);
+    assert.equal(r.code, 1, describeResult(['apply'], r));
+    assert.match(r.stdout, /^configmap\/ok-cm created$/m);
+    assert.match(r.stderr, /no matches for kind "Bogus" in version "example\.com\/v1"/);
+    assert.equal(at(await json(inNs(['configmap', 'ok-cm'])), 'data.a'), '1');
+  });
+
+  await t.test('apply --prune finds every kind of its default allow-list', async () => {
+    const labels = { set: 'prune' };
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'keep', namespace: 'pb', labels }, data: { a: '1' } };
+    const dep = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'gone', namespace: 'pb', labels }, spec: { selector: { matchLabels: { app: 'gone' } }, template: { metadata: { labels: { app: 'gone' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } } };
+    await ok(['apply', '-f', writeManifest(join(tmp.dir, 'manifests'), 'prune-both', cm, dep)]);
+    const r = await ok(['apply', '--prune', '-l', 'set=prune', '-n', 'pb', '-f', writeManifest(join(tmp.dir, 'manifests'), 'prune-one', cm)]);
+    assert.match(r.stdout, /^deployment\.apps\/gone pruned$/m, describeResult(['apply', '--prune'], r));
+    assert.match(r.stdout, /^configmap\/keep unchanged$/m);
+  });
+
   await t.test('eviction honours a PodDisruptionBudget with upstream text', async () => {
     const pod = writeManifest(join(tmp.dir, 'manifests'), 'guarded', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'guarded', namespace: 'pb', labels: { app: 'guarded' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
     await ok(['apply', '-f', pod]);

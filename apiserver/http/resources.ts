@@ -18,7 +18,8 @@ import { deleteOptions, isTrue, listQuery, writeOptions } from './query.ts';
 import type { DeliveryItem, Interleaver, WatchInfo } from '../interleave/types.ts';
 import { actorOf } from './actor.ts';
 import { reportOutcome, sendJson, toStatus, type ReplyMeta } from './respond.ts';
-import { includeObjectFrom, tableFor, tableWatchEncoder, wantsTable, type IncludeObject, type TableVersion } from './table.ts';
+import { includeObjectFrom, tableFor, tableWatchEncoder, wantsTable, wantsTransform, type IncludeObject, type TableVersion } from './table.ts';
+import { partialContentType, partialList, partialOf, partialWatchEncoder } from './partial.ts';
 import { jsonEncoder, serveWatch, serveWatchError } from './watch.ts';
 
 /** kube-apiserver's --min-request-timeout: a watch without timeoutSeconds lasts this × [1, 2). */
@@ -93,6 +94,11 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
           return;
         }
         const out = await store.list(ns, lq);
+        if (wantsPartial(req)) {
+          const meta = { resourceVersion: out.resourceVersion, ...(out.continue ? { continue: out.continue } : {}), ...(out.remainingItemCount !== undefined ? { remainingItemCount: out.remainingItemCount } : {}) };
+          sendTyped(res, partialContentType('PartialObjectMetadataList'), partialList(out.items, meta), out.resourceVersion);
+          return;
+        }
         if (table) {
           const t = tableFor(info, out.items, { ...out, includeObject: table.includeObject, now: ctx.clock.now(), version: table.version });
           sendTable(res, t, table.version);
@@ -124,6 +130,10 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
   switch (method) {
     case 'GET': {
       const obj = await store.get(ns, name);
+      if (wantsPartial(req)) {
+        sendTyped(res, partialContentType('PartialObjectMetadata'), partialOf(obj), obj.metadata.resourceVersion);
+        return;
+      }
       const table = tableRequest(req, q);
       if (table) {
         sendTable(res, tableFor(info, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '', includeObject: table.includeObject, now: ctx.clock.now(), version: table.version }), table.version);
@@ -164,6 +174,20 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
     default:
       throw methodNotAllowed(method, gr);
   }
+}
+
+function wantsPartial(req: Request): boolean {
+  const t = wantsTransform(req.headers.accept);
+  return t !== undefined && t.as !== 'Table';
+}
+
+function sendTyped(res: Response, contentType: string, body: object, resourceVersion: string | undefined): void {
+  const text = JSON.stringify(body);
+  res.statusCode = 200;
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
+  reportOutcome(res, 200, { resourceVersion });
 }
 
 interface TableRequest {
@@ -210,7 +234,9 @@ async function startWatch(ctx: ResourceContext, req: Request, res: Response, sto
     bookmarks: isTrue(q.get('allowWatchBookmarks')),
     encode: table
       ? tableWatchEncoder(store.info, { includeObject: table.includeObject, now: () => ctx.clock.now(), version: table.version })
-      : jsonEncoder({ kind: store.info.kind, apiVersion: apiVersionOf(store.info) }),
+      : wantsPartial(req)
+        ? partialWatchEncoder
+        : jsonEncoder({ kind: store.info.kind, apiVersion: apiVersionOf(store.info) }),
     deliver: ctx.interleaver ? (items, write) => (ctx.interleaver as Interleaver).deliver(watchInfo, items, write as (items: readonly DeliveryItem[]) => boolean) : undefined,
     onClose: ctx.interleaver?.watchClosed ? () => ctx.interleaver?.watchClosed?.(watchInfo) : undefined,
     watches: ctx.watches,
