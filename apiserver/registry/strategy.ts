@@ -73,8 +73,8 @@ const builtinGeneration: Record<string, GenerationPolicy> = {
   Service: 'none',
 };
 
-/** Kinds whose store returns the deleted object (ReturnDeletedObject in pod, serviceaccount and resourceclaim storage.go; the namespace store's own Delete). */
-const returnsDeletedObject = new Set(['Pod', 'ServiceAccount', 'Namespace', 'ResourceClaim']);
+/** Kinds whose store returns the deleted object (ReturnDeletedObject in pod, service, serviceaccount, storageclass and resourceclaim storage.go; the namespace store's own Delete). */
+const returnsDeletedObject = new Set(['Pod', 'Service', 'ServiceAccount', 'Namespace', 'ResourceClaim', 'StorageClass']);
 
 export function defaultStrategy(info: KindInfo): Strategy {
   const custom = !info.builtin;
