@@ -85,15 +85,20 @@ export function kindMessage(apiVersion: string, kind: string): MessageDesc | und
   return isKind ? desc : undefined;
 }
 
-/** The JSON fields of a built-in kind's top level (apiVersion and kind aside), from its message; undefined when unknown. */
-export function kindFields(group: string, version: string, kind: string): string[] | undefined {
+/** The top-level fields of a built-in kind's message (inline structs flattened); undefined when unknown. */
+export function kindFieldList(group: string, version: string, kind: string): FieldDesc[] | undefined {
   const desc = messageDesc(`${protoPackage(group, version)}.${kind}`);
   if (!desc) return undefined;
-  const out: string[] = [];
+  const out: FieldDesc[] = [];
   for (const f of desc.fields.values()) {
     const inner = f.inline ? messageDesc(f.type) : undefined;
-    if (inner) for (const g of inner.fields.values()) out.push(g.json);
-    else out.push(f.json);
+    if (inner) out.push(...inner.fields.values());
+    else out.push(f);
   }
   return out;
+}
+
+/** The JSON names of a built-in kind's top-level fields (apiVersion and kind aside); undefined when unknown. */
+export function kindFields(group: string, version: string, kind: string): string[] | undefined {
+  return kindFieldList(group, version, kind)?.map((f) => f.json);
 }
