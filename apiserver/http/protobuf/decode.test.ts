@@ -61,3 +61,24 @@ test('Go duration strings for metav1.Duration', () => {
   assert.equal(goDuration(1.5e9), '1.5s');
   assert.equal(goDuration(2e6), '2ms');
 });
+
+test('any bytes after the prefix are decoded or refused with a ProtobufError, never another failure', async () => {
+  const fc = await import('fast-check');
+  const kubectlBytes = captureCases.map((c) => join(fixtureDir, `${c.name}.pb`)).filter((f) => existsSync(f)).map((f) => new Uint8Array(readFileSync(f)));
+  const mutated = fc.tuple(fc.constantFrom(...kubectlBytes), fc.nat(), fc.integer({ min: 0, max: 255 })).map(([b, i, v]) => {
+    const copy = new Uint8Array(b);
+    copy[4 + (i % (copy.length - 4))] = v;
+    return copy;
+  });
+  const random = fc.uint8Array({ maxLength: 200 }).map((b) => new Uint8Array([0x6b, 0x38, 0x73, 0x00, ...b]));
+  fc.assert(
+    fc.property(fc.oneof(mutated, random), (data) => {
+      try {
+        decodeProtobufObject(data);
+      } catch (e) {
+        if (!(e instanceof ProtobufError)) throw e;
+      }
+    }),
+    { numRuns: 3000, seed: 14 },
+  );
+});
