@@ -197,6 +197,15 @@ test('kubectl 1.32 generators and first commands against racelab serve', { timeo
     assert.match(r.stdout, /^configmap\/keep unchanged$/m);
   });
 
+  await t.test('kubectl drain cordons the node and evicts its pods', async () => {
+    const file = writeManifest(join(tmp.dir, 'manifests'), 'drain', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'pb-node' } }, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'on-node', namespace: 'pb' }, spec: { nodeName: 'pb-node', containers: [{ name: 'c', image: 'busybox' }] } });
+    await ok(['apply', '-f', file]);
+    const r = await ok(['drain', 'pb-node', '--force', '--ignore-daemonsets', '--grace-period=0', '--timeout=20s']);
+    assert.match(r.stdout, /^pod\/on-node evicted$/m);
+    assert.equal((await k.run(inNs(['get', 'pod', 'on-node']))).code, 1, 'the evicted pod is gone');
+    assert.equal(at(await json(['node', 'pb-node']), 'spec.unschedulable'), true, 'cordoned');
+  });
+
   await t.test('eviction honours a PodDisruptionBudget with upstream text', async () => {
     const pod = writeManifest(join(tmp.dir, 'manifests'), 'guarded', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'guarded', namespace: 'pb', labels: { app: 'guarded' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
     await ok(['apply', '-f', pod]);
