@@ -127,3 +127,30 @@ test('reviews are answered without being stored; only create is allowed', async 
   const list = await s.fetch('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
   assert.equal(list.status, 405);
 });
+
+test('Jobs refuse restartPolicy Always; roleRef and a PriorityClass value may not change; a StatefulSet spec only partly', async (t) => {
+  const s = await testServer(t);
+  const job = await post(s, '/apis/batch/v1/namespaces/default/jobs', { metadata: { name: 'j' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'busybox' }] } } } });
+  assert.equal(job.status, 422);
+  assert.equal(job.body.message, 'Job.batch "j" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"');
+  const rbac = '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings';
+  const rb = await post(s, rbac, { metadata: { name: 'rb' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'a' }, subjects: [{ kind: 'User', name: 'u', apiGroup: 'rbac.authorization.k8s.io' }] });
+  assert.equal(rb.status, 201);
+  const moved = await patch(s, `${rbac}/rb`, { roleRef: { name: 'b' } });
+  assert.equal(moved.status, 422);
+  assert.equal(moved.body.message, 'RoleBinding.rbac.authorization.k8s.io "rb" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"Role", Name:"b"}: cannot change roleRef');
+  const badKind = await post(s, rbac, { metadata: { name: 'rb2' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Pod', name: 'a' } });
+  assert.equal(badKind.status, 422);
+  assert.match(badKind.body.message, /roleRef\.kind: Unsupported value: "Pod": supported values: "Role", "ClusterRole"/);
+  const pcs = '/apis/scheduling.k8s.io/v1/priorityclasses';
+  assert.equal((await post(s, pcs, { metadata: { name: 'pc' }, value: 10 })).status, 201);
+  const pc = await patch(s, `${pcs}/pc`, { value: 11 });
+  assert.equal(pc.status, 422);
+  assert.equal(pc.body.message, 'PriorityClass.scheduling.k8s.io "pc" is invalid: value: Forbidden: may not be changed in an update.');
+  const sts = '/apis/apps/v1/namespaces/default/statefulsets';
+  assert.equal((await post(s, sts, { metadata: { name: 'db' }, spec: { serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'postgres' }] } } } })).status, 201);
+  assert.equal((await patch(s, `${sts}/db`, { spec: { replicas: 3 } })).status, 200);
+  const svcName = await patch(s, `${sts}/db`, { spec: { serviceName: 'other' } });
+  assert.equal(svcName.status, 422);
+  assert.match(svcName.body.message, /spec: Forbidden: updates to statefulset spec for fields other than 'replicas'/);
+});

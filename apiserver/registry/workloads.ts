@@ -130,6 +130,61 @@ function generateJobSelector(job: KubeObject): void {
   if (!isObject((spec as J).selector)) (spec as J).selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
 }
 
+/** Rules beyond containers and selectors, per kind, on create and update (each cites its upstream validation). */
+const extraValidation: Readonly<Record<string, (obj: KubeObject) => FieldError[]>> = {
+  // batch/validation validateJobSpec: a Job's pods may not restart Always.
+  'batch/Job': (obj) => {
+    const policy = readPath(obj, '.spec.template.spec.restartPolicy');
+    if (policy === 'OnFailure' || policy === 'Never') return [];
+    return policy === undefined || policy === ''
+      ? [{ type: 'FieldValueRequired', field: 'spec.template.spec.restartPolicy', detail: 'valid values: "OnFailure", "Never"' }]
+      : [{ type: 'FieldValueNotSupported', field: 'spec.template.spec.restartPolicy', badValue: policy, detail: 'supported values: "OnFailure", "Never"' }];
+  },
+  'batch/CronJob': (obj) => {
+    const errs: FieldError[] = [];
+    if (typeof readPath(obj, '.spec.schedule') !== 'string' || readPath(obj, '.spec.schedule') === '') errs.push({ type: 'FieldValueRequired', field: 'spec.schedule', detail: '' });
+    const policy = readPath(obj, '.spec.jobTemplate.spec.template.spec.restartPolicy');
+    if (policy !== 'OnFailure' && policy !== 'Never') errs.push({ type: 'FieldValueRequired', field: 'spec.jobTemplate.spec.template.spec.restartPolicy', detail: 'valid values: "OnFailure", "Never"' });
+    return errs;
+  },
+  // rbac/validation ValidateRoleBinding: roleRef names a Role or ClusterRole.
+  'rbac.authorization.k8s.io/RoleBinding': (obj) => roleRefErrors(obj, ['Role', 'ClusterRole']),
+  'rbac.authorization.k8s.io/ClusterRoleBinding': (obj) => roleRefErrors(obj, ['ClusterRole']),
+};
+
+/** Update rules: fields upstream freezes once set. */
+const extraUpdateValidation: Readonly<Record<string, (obj: KubeObject, old: KubeObject) => FieldError[]>> = {
+  // rbac/validation ValidateRoleBindingUpdate.
+  'rbac.authorization.k8s.io/RoleBinding': (obj, old) => roleRefUpdateErrors(obj, old),
+  'rbac.authorization.k8s.io/ClusterRoleBinding': (obj, old) => roleRefUpdateErrors(obj, old),
+  // scheduling/validation ValidatePriorityClassUpdate.
+  'scheduling.k8s.io/PriorityClass': (obj, old) => (jsonEqual(obj.value, old.value) ? [] : [{ type: 'FieldValueForbidden', field: 'value', detail: 'may not be changed in an update.' }]),
+  // apps/validation ValidateStatefulSetUpdate: only these spec fields may change.
+  'apps/StatefulSet': (obj, old) => {
+    const mutable = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds'];
+    const strip = (o: KubeObject): J => Object.fromEntries(Object.entries(isObject(o.spec) ? o.spec : {}).filter(([k]) => !mutable.includes(k)));
+    return jsonEqual(strip(obj), strip(old)) ? [] : [{ type: 'FieldValueForbidden', field: 'spec', detail: "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden" }];
+  },
+};
+
+function goRoleRef(ref: unknown): GoValue {
+  const r = isObject(ref) ? ref : {};
+  return new GoValue(`rbac.RoleRef{APIGroup:${JSON.stringify(r.apiGroup ?? '')}, Kind:${JSON.stringify(r.kind ?? '')}, Name:${JSON.stringify(r.name ?? '')}}`);
+}
+
+function roleRefErrors(obj: KubeObject, kinds: string[]): FieldError[] {
+  const ref = isObject(obj.roleRef) ? obj.roleRef : {};
+  const errs: FieldError[] = [];
+  if (ref.apiGroup !== 'rbac.authorization.k8s.io') errs.push({ type: 'FieldValueNotSupported', field: 'roleRef.apiGroup', badValue: ref.apiGroup ?? '', detail: 'supported values: "rbac.authorization.k8s.io"' });
+  if (!kinds.includes(String(ref.kind))) errs.push({ type: 'FieldValueNotSupported', field: 'roleRef.kind', badValue: ref.kind ?? '', detail: `supported values: ${kinds.map((k) => `"${k}"`).join(', ')}` });
+  if (typeof ref.name !== 'string' || ref.name === '') errs.push({ type: 'FieldValueRequired', field: 'roleRef.name', detail: '' });
+  return errs;
+}
+
+function roleRefUpdateErrors(obj: KubeObject, old: KubeObject): FieldError[] {
+  return jsonEqual(obj.roleRef, old.roleRef) ? [] : [{ type: 'FieldValueInvalid', field: 'roleRef', badValue: goRoleRef(obj.roleRef), detail: 'cannot change roleRef' }];
+}
+
 export function workloadStrategy(info: KindInfo, base: Strategy = defaultStrategy(info)): Strategy {
   const key = `${info.group}/${info.kind}`;
   const defaulter = defaulters[key];
@@ -156,10 +211,12 @@ export function workloadStrategy(info: KindInfo, base: Strategy = defaultStrateg
       if (t) errs.push(...containerErrors(readPath(obj, `${t.template}.spec`), `${dotted(t.template)}.spec`));
       if (key === '/Pod') errs.push(...containerErrors(obj.spec, 'spec'));
       errs.push(...selectorErrors(key, obj));
+      errs.push(...(extraValidation[key]?.(obj) ?? []));
       return errs;
     },
     validateUpdate: (obj, old) => {
       const errs = [...(base.validateUpdate?.(obj, old) ?? [])];
+      errs.push(...(extraUpdateValidation[key]?.(obj, old) ?? []));
       if (immutableSelector.has(key) && !jsonEqual(readPath(obj, '.spec.selector'), readPath(old, '.spec.selector'))) {
         errs.push({ type: 'FieldValueInvalid', field: 'spec.selector', badValue: new GoValue(JSON.stringify(readPath(obj, '.spec.selector'))), detail: 'field is immutable' });
       }
