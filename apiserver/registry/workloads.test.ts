@@ -154,3 +154,34 @@ test('Jobs refuse restartPolicy Always; roleRef and a PriorityClass value may no
   assert.equal(svcName.status, 422);
   assert.match(svcName.body.message, /spec: Forbidden: updates to statefulset spec for fields other than 'replicas'/);
 });
+
+test('pods/binding assigns a node once; pods/log says there is no runtime; serviceaccounts/token answers a token', async (t) => {
+  const s = await testServer(t);
+  assert.equal((await post(s, '/api/v1/namespaces/default/pods', { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } })).status, 201);
+  const bind = await post(s, '/api/v1/namespaces/default/pods/p/binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p' }, target: { kind: 'Node', name: 'n1' } });
+  assert.equal(bind.status, 201);
+  assert.equal(bind.body.status, 'Success');
+  const pod = (await (await s.fetch('/api/v1/namespaces/default/pods/p')).json()) as J;
+  assert.equal(pod.spec.nodeName, 'n1');
+  const again = await post(s, '/api/v1/namespaces/default/pods/p/binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p' }, target: { kind: 'Node', name: 'n2' } });
+  assert.equal(again.status, 409);
+  assert.equal(again.body.message, 'Operation cannot be fulfilled on pods/binding "p": pod p is already assigned to node "n1"');
+
+  const log = await s.fetch('/api/v1/namespaces/default/pods/p/log');
+  assert.equal(log.status, 503);
+  const st = (await log.json()) as J;
+  assert.equal(st.kind, 'Status');
+  assert.match(st.message, /^racelab has no container runtime: pods\/log of "p" cannot be served/);
+  assert.equal((await s.fetch('/api/v1/namespaces/default/pods/missing/log')).status, 404, 'a missing pod is a NotFound first');
+  assert.equal((await s.fetch('/api/v1/nodes/n1/proxy')).status, 404, 'nodes/proxy of a missing node');
+
+  assert.equal((await post(s, '/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'sa' } })).status, 201);
+  const tok = await post(s, '/api/v1/namespaces/default/serviceaccounts/sa/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: ['api'], expirationSeconds: 600 } });
+  assert.equal(tok.status, 201);
+  assert.equal(tok.body.kind, 'TokenRequest');
+  assert.match(tok.body.status.token, /^[\w-]+\.[\w-]+\.$/);
+  const claims = JSON.parse(Buffer.from((tok.body.status.token as string).split('.')[1] ?? '', 'base64url').toString()) as J;
+  assert.equal(claims.sub, 'system:serviceaccount:default:sa');
+  assert.deepEqual(claims.aud, ['api']);
+  assert.equal(claims.exp - claims.iat, 600);
+});
