@@ -80,7 +80,7 @@ const replicasScale: ScaleSubresource = {
 
 export const builtinKinds: readonly KindInfo[] = [
   // core/v1
-  row({ group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: { status: true }, selectableFields: ['.status.phase'] }),
+  row({ group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: { status: true, extra: [{ name: 'finalize', kind: { group: '', version: 'v1', kind: 'Namespace' }, verbs: ['update'] }] }, selectableFields: ['.status.phase'] }),
   row({
     group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'],
     subresources: {
@@ -88,7 +88,6 @@ export const builtinKinds: readonly KindInfo[] = [
       extra: [
         { name: 'attach', kind: { group: '', version: 'v1', kind: 'PodAttachOptions' }, verbs: ['create', 'get'] },
         { name: 'binding', kind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] },
-        { name: 'ephemeralcontainers', kind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get', 'patch', 'update'] },
         { name: 'eviction', kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] },
         { name: 'exec', kind: { group: '', version: 'v1', kind: 'PodExecOptions' }, verbs: ['create', 'get'] },
         { name: 'log', kind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] },

@@ -76,7 +76,8 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
     handleReview(req, res, store, raw);
     return;
   }
-  if (p.subresource !== undefined && p.name !== undefined && info.subresources.extra?.some((x) => x.name === p.subresource)) {
+  // namespaces/finalize is listed with the others but served by the update path below.
+  if (p.subresource !== undefined && p.subresource !== 'finalize' && p.name !== undefined && info.subresources.extra?.some((x) => x.name === p.subresource)) {
     await handleExtraSubresource(ctx, req, res, store, ns, p.name, p.subresource, raw);
     return;
   }

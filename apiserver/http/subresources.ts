@@ -51,7 +51,6 @@ export async function handleExtraSubresource(ctx: SubresourceContext, req: Reque
   if (info.kind === 'Pod' && sub === 'binding') return bind(res, store, obj, bodyOf(req, raw), q);
   if (info.kind === 'Pod' && sub === 'eviction') return evict(ctx, res, store, obj, bodyOf(req, raw));
   if (info.kind === 'ServiceAccount' && sub === 'token') return token(ctx, res, obj, bodyOf(req, raw));
-  if (info.kind === 'Pod' && sub === 'ephemeralcontainers') throw noRuntime(info.plural, sub, name);
   throw methodNotAllowed(method, { group: info.group, resource: `${info.plural}/${sub}` });
 }
 
