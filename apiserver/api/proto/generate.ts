@@ -88,7 +88,8 @@ function readProto(file: string): { pkg: string; messages: Map<string, ProtoFiel
 
 /** One field as `<no> <json name> <type> [flags]`: r repeated, k keeps a zero value, i inline. */
 function fieldSpec(f: ProtoField, go: GoField | undefined): string {
-  const json = go && !go.inline && go.json !== '' ? go.json : f.name;
+  // Go names the JSON field; `json:"-"` (a type that marshals itself, e.g. apiextensions JSON) keeps the proto name.
+  const json = go && !go.inline && go.json !== '' && go.json !== '-' ? go.json : f.name;
   let flags = f.repeated ? 'r' : '';
   const scalar = !f.type.includes('.') && !f.type.startsWith('map<');
   // A zero scalar stays when Go has a pointer or no omitempty; a missing list or map without omitempty is null.

@@ -82,3 +82,24 @@ test('any bytes after the prefix are decoded or refused with a ProtobufError, ne
     { numRuns: 3000, seed: 14 },
   );
 });
+
+test('the hand-marshalled types: apiextensions JSON and JSONSchemaPropsOrBool, MicroTime, IntOrString', () => {
+  // A CRD whose schema has a default (JSON), additionalProperties (OrBool) and x-kubernetes-preserve-unknown-fields.
+  const props = new BinaryWriter()
+    .tag(5, 2).string('object')
+    .tag(8, 2).fork().tag(1, 2).bytes(new TextEncoder().encode('{"a":1}')).join()
+    .tag(30, 2).fork().tag(1, 0).bool(true).join()
+    .tag(38, 0).bool(true)
+    .finish();
+  const version = new BinaryWriter().tag(1, 2).string('v1').tag(2, 0).bool(true).tag(3, 0).bool(true).tag(4, 2).fork().tag(1, 2).bytes(props).join().finish();
+  const spec = new BinaryWriter().tag(1, 2).string('example.com').tag(3, 2).fork().tag(1, 2).string('widgets').tag(4, 2).string('Widget').join().tag(4, 2).string('Namespaced').tag(7, 2).bytes(version).finish();
+  const crd = new BinaryWriter().tag(1, 2).fork().tag(1, 2).string('widgets.example.com').join().tag(2, 2).bytes(spec).finish();
+  const decoded = decodeProtobufObject(envelope('apiextensions.k8s.io/v1', 'CustomResourceDefinition', crd)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const schema = decoded.spec.versions[0].schema.openAPIV3Schema;
+  assert.deepEqual(schema, { type: 'object', default: { a: 1 }, additionalProperties: true, 'x-kubernetes-preserve-unknown-fields': true });
+  assert.equal(decoded.spec.names.plural, 'widgets');
+  // A Lease's renewTime is a MicroTime: microseconds kept.
+  const leaseSpec = new BinaryWriter().tag(1, 2).string('me').tag(4, 2).fork().tag(1, 0).int64(1_700_000_000).tag(2, 0).int32(123_456_000).join().finish();
+  const lease = decodeProtobufObject(envelope('coordination.k8s.io/v1', 'Lease', new BinaryWriter().tag(1, 2).fork().tag(1, 2).string('l').join().tag(2, 2).bytes(leaseSpec).finish()));
+  assert.deepEqual(lease.spec, { holderIdentity: 'me', renewTime: '2023-11-14T22:13:20.123456Z' });
+});
