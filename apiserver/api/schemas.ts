@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { KubeObject } from '../machinery/object.ts';
 import type { KindInfo } from './kinds.ts';
+import { kindFields } from './proto/descriptor.ts';
 
 const stringMap = z.record(z.string(), z.string());
 
@@ -54,6 +55,11 @@ const topLevelFields: Record<string, readonly string[]> = {
   ],
 };
 
+/** A kind's top-level fields: the listed ones, a built-in kind's message fields, or spec and status. */
+export function topLevelFieldsOf(info: KindInfo): readonly string[] {
+  return topLevelFields[info.kind] ?? (info.builtin ? kindFields(info.group, info.version, info.kind) : undefined) ?? ['spec', 'status'];
+}
+
 export class DecodeError extends Error {}
 
 const goType = (expected: string): string =>
@@ -79,7 +85,7 @@ export function decodeObject(info: KindInfo, body: unknown): KubeObject {
 
 /** Unknown field paths, for fieldValidation Strict and Warn. */
 export function unknownFields(info: KindInfo, obj: KubeObject): string[] {
-  const known = new Set(['apiVersion', 'kind', 'metadata', ...(topLevelFields[info.kind] ?? ['spec', 'status'])]);
+  const known = new Set(['apiVersion', 'kind', 'metadata', ...topLevelFieldsOf(info)]);
   const out: string[] = [];
   for (const k of Object.keys(obj)) if (!known.has(k)) out.push(k);
   for (const k of Object.keys(obj.metadata)) if (!objectMetaFields.has(k)) out.push(`metadata.${k}`);

@@ -121,6 +121,9 @@ function resourceOf(k: KindInfo): APIResourceDiscovery {
   if (k.subresources.status) {
     subresources.push({ subresource: 'status', responseKind: { group: k.group, version: k.version, kind: k.kind }, verbs: [...subresourceVerbs] });
   }
+  for (const x of k.subresources.extra ?? []) {
+    subresources.push({ subresource: x.name, responseKind: { ...x.kind }, verbs: [...x.verbs] });
+  }
   subresources.sort((a, b) => a.subresource.localeCompare(b.subresource));
   // Field order and omitempty as in k8s.io/api/apidiscovery/v2 APIResourceDiscovery.
   return {
@@ -128,7 +131,7 @@ function resourceOf(k: KindInfo): APIResourceDiscovery {
     responseKind: { group: k.group, version: k.version, kind: k.kind },
     scope: k.namespaced ? 'Namespaced' : 'Cluster',
     singularResource: k.singular || k.kind.toLowerCase(),
-    verbs: [...allVerbs],
+    verbs: [...(k.verbs ?? allVerbs)],
     ...(k.shortNames.length ? { shortNames: [...k.shortNames] } : {}),
     ...(k.categories.length ? { categories: [...k.categories] } : {}),
     ...(subresources.length ? { subresources } : {}),

@@ -1,6 +1,7 @@
 // Request bodies: decoded from the raw bytes for every method, whatever the Content-Type (or none).
 import { parse as parseYaml } from 'yaml';
 import { badRequest, unsupportedMediaType } from '../machinery/errors.ts';
+import { decodeProtobufBody, protobufMediaType, type ProtobufTarget } from './protobuf/body.ts';
 
 export const patchTypes = {
   json: 'application/json-patch+json',
@@ -34,11 +35,12 @@ function parseYamlText(text: string): unknown {
   }
 }
 
-/** The body of a create or update: JSON, YAML, or no Content-Type (taken as JSON). Empty: undefined. */
-export function decodeBody(raw: Buffer | undefined, contentType: string | undefined): unknown {
-  const text = raw && raw.length > 0 ? raw.toString('utf8') : '';
+/** The body of a create or update: JSON, YAML, protobuf (built-in kinds), or no Content-Type (taken as JSON). Empty: undefined. */
+export function decodeBody(raw: Buffer | undefined, contentType: string | undefined, target?: ProtobufTarget): unknown {
   const type = mediaType(contentType);
-  if (type === 'application/vnd.kubernetes.protobuf' || type === 'application/cbor') {
+  if (type === protobufMediaType) return decodeProtobufBody(raw, target);
+  const text = raw && raw.length > 0 ? raw.toString('utf8') : '';
+  if (type === 'application/cbor') {
     throw unsupportedMediaType(type, acceptedBodyTypes);
   }
   if (text.trim() === '') return undefined;

@@ -45,7 +45,7 @@ export function apiResourceList(kinds: readonly KindInfo[], group: string, versi
       singularName: k.singular,
       namespaced: k.namespaced,
       kind: k.kind,
-      verbs: allVerbs,
+      verbs: k.verbs ?? allVerbs,
       ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
       ...(k.categories.length ? { categories: k.categories } : {}),
     });
@@ -54,6 +54,10 @@ export function apiResourceList(kinds: readonly KindInfo[], group: string, versi
     }
     if (k.subresources.scale) {
       resources.push({ name: `${k.plural}/scale`, singularName: '', namespaced: k.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: subresourceVerbs });
+    }
+    for (const x of k.subresources.extra ?? []) {
+      const kind = x.kind;
+      resources.push({ name: `${k.plural}/${x.name}`, singularName: '', namespaced: k.namespaced, ...(kind.group !== k.group || kind.version !== k.version ? { group: kind.group, version: kind.version } : {}), kind: kind.kind, verbs: x.verbs });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources };

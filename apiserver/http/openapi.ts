@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { KindInfo } from '../api/kinds.ts';
 import { groupsOf } from './discovery.ts';
+import { kindFieldList, type FieldDesc } from '../api/proto/descriptor.ts';
 
 export type Schema = { [key: string]: unknown };
 
@@ -1185,9 +1186,57 @@ const kindDocs: Record<string, Record<string, KindDocFn>> = {
   'capsule.clastix.io': capsuleKinds,
 };
 
+/** A field's schema from its protobuf descriptor: the JSON type, nested objects left open. */
+function fieldSchema(f: Pick<FieldDesc, 'type' | 'mapValue'>, description: string): Schema {
+  if (f.mapValue !== undefined) return { description, type: 'object', additionalProperties: f.mapValue === 'string' ? { type: 'string', default: '' } : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } };
+  switch (f.type) {
+    case 'string':
+      return str(description);
+    case 'bytes':
+      return str(description, { format: 'byte' });
+    case 'bool':
+      return bool(description);
+    case 'int32':
+      return int32(description);
+    case 'int64':
+      return int64(description);
+    case 'double':
+    case 'float':
+      return { description, type: 'number', format: 'double' };
+    case 'k8s.io.apimachinery.pkg.util.intstr.IntOrString':
+      return intOrString(description);
+    case 'k8s.io.apimachinery.pkg.api.resource.Quantity':
+      return { description, 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] };
+    case `${metaPrefix.replace(/^io\.k8s\./, 'k8s.io.')}.Time`:
+      return time(description);
+    default:
+      return anyObj(description);
+  }
+}
+
+/** A built-in kind without a written description: its top-level fields from the protobuf descriptors. */
+function descriptorDoc(k: KindInfo): KindDoc | undefined {
+  const fields = kindFieldList(k.group, k.version, k.kind);
+  if (!fields) return undefined;
+  const properties: Record<string, Schema> = {};
+  for (const f of fields) {
+    if (f.json === 'metadata') continue;
+    const description = `${f.json} of the ${k.kind}.`;
+    if (!f.repeated) {
+      properties[f.json] = fieldSchema(f, description);
+      continue;
+    }
+    const { description: _unused, ...items } = fieldSchema(f, '');
+    properties[f.json] = list(description, items);
+  }
+  return { description: `${k.kind} is a built-in kind served as ${k.group ? `${k.plural}.${k.group}` : k.plural}.`, properties };
+}
+
 /** Kinds with no description of their own (custom resources defined at run time): spec and status, open. */
 function genericDoc(k: KindInfo): KindDoc {
   const res = k.group ? `${k.plural}.${k.group}` : k.plural;
+  const fromDescriptors = k.builtin ? descriptorDoc(k) : undefined;
+  if (fromDescriptors) return fromDescriptors;
   return {
     description: `${k.kind} is ${k.builtin ? 'a built-in kind' : 'a custom resource'} served as ${res}.`,
     properties: {

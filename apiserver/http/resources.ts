@@ -12,12 +12,14 @@ import type { ListOutcome, ResourceStore } from '../registry/store.ts';
 import { decodeBody, decodePatch } from './body.ts';
 import type { ResourcePath } from './paths.ts';
 import { handleScale } from './scale.ts';
+import { handleExtraSubresource, handleReview } from './subresources.ts';
 import { acceptedPatchTypes, patchFunction } from './patch.ts';
 import { deleteOptions, isTrue, listQuery, writeOptions } from './query.ts';
 import type { DeliveryItem, Interleaver, WatchInfo } from '../interleave/types.ts';
 import { actorOf } from './actor.ts';
 import { reportOutcome, sendJson, toStatus, type ReplyMeta } from './respond.ts';
-import { includeObjectFrom, tableFor, tableWatchEncoder, wantsTable, type IncludeObject, type TableVersion } from './table.ts';
+import { includeObjectFrom, tableFor, tableWatchEncoder, wantsTable, wantsTransform, type IncludeObject, type TableVersion } from './table.ts';
+import { partialContentType, partialList, partialOf, partialWatchEncoder } from './partial.ts';
 import { jsonEncoder, serveWatch, serveWatchError } from './watch.ts';
 
 /** kube-apiserver's --min-request-timeout: a watch without timeoutSeconds lasts this × [1, 2). */
@@ -69,6 +71,16 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
     sendJson(res, 200, scale, [], metaOf(scale));
     return;
   }
+  if (info.verbs && !info.verbs.includes('get') && p.subresource === undefined) {
+    if (p.name !== undefined) throw pathNotFound();
+    handleReview(req, res, store, raw);
+    return;
+  }
+  // namespaces/finalize is listed with the others but served by the update path below.
+  if (p.subresource !== undefined && p.subresource !== 'finalize' && p.name !== undefined && info.subresources.extra?.some((x) => x.name === p.subresource)) {
+    await handleExtraSubresource(ctx, req, res, store, ns, p.name, p.subresource, raw);
+    return;
+  }
   if (p.subresource !== undefined && p.subresource !== 'status' && !(p.subresource === 'finalize' && isNamespace)) throw pathNotFound();
   if (p.subresource === 'status' && !info.subresources.status) throw pathNotFound();
   if (p.subresource === 'finalize' && req.method.toUpperCase() !== 'PUT') throw methodNotAllowed(req.method.toUpperCase(), { group: '', resource: 'namespaces/finalize' });
@@ -83,6 +95,11 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
           return;
         }
         const out = await store.list(ns, lq);
+        if (wantsPartial(req)) {
+          const meta = { resourceVersion: out.resourceVersion, ...(out.continue ? { continue: out.continue } : {}), ...(out.remainingItemCount !== undefined ? { remainingItemCount: out.remainingItemCount } : {}) };
+          sendTyped(res, partialContentType('PartialObjectMetadataList'), partialList(out.items, meta), out.resourceVersion);
+          return;
+        }
         if (table) {
           const t = tableFor(info, out.items, { ...out, includeObject: table.includeObject, now: ctx.clock.now(), version: table.version });
           sendTable(res, t, table.version);
@@ -92,14 +109,14 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
         return;
       }
       case 'POST': {
-        const body = decodeBody(raw, req.headers['content-type']);
+        const body = decodeBody(raw, req.headers['content-type'], info);
         if (body === undefined) throw badRequest('the body of the request was empty');
         const out = await store.create(ns, body, { ...writeOptions(q, 'CreateOptions'), userAgent: req.headers['user-agent'] });
         sendJson(res, 201, jsonOf(out.object), out.warnings, metaOf(out.object));
         return;
       }
       case 'DELETE': {
-        const body = decodeBody(raw, req.headers['content-type']);
+        const body = decodeBody(raw, req.headers['content-type'], info);
         const out = await store.deleteCollection(ns, listQuery(q), deleteOptions(q, body));
         sendJson(res, 200, listJson(store, out), [], { resourceVersion: out.resourceVersion });
         return;
@@ -114,6 +131,10 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
   switch (method) {
     case 'GET': {
       const obj = await store.get(ns, name);
+      if (wantsPartial(req)) {
+        sendTyped(res, partialContentType('PartialObjectMetadata'), partialOf(obj), obj.metadata.resourceVersion);
+        return;
+      }
       const table = tableRequest(req, q);
       if (table) {
         sendTable(res, tableFor(info, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '', includeObject: table.includeObject, now: ctx.clock.now(), version: table.version }), table.version);
@@ -123,7 +144,7 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
       return;
     }
     case 'PUT': {
-      const body = decodeBody(raw, req.headers['content-type']);
+      const body = decodeBody(raw, req.headers['content-type'], info);
       if (body === undefined) throw badRequest('the body of the request was empty');
       validateFieldManagerOption('UpdateOptions', q.get('fieldManager') ?? undefined);
       const out = await store.update(ns, name, body, { ...writeOptions(q, 'UpdateOptions'), userAgent: req.headers['user-agent'], subresource: sub });
@@ -146,7 +167,7 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
     }
     case 'DELETE': {
       if (sub) throw methodNotAllowed(method, gr);
-      const body = decodeBody(raw, req.headers['content-type']);
+      const body = decodeBody(raw, req.headers['content-type'], info);
       const out = await store.delete(ns, name, deleteOptions(q, body));
       sendJson(res, out.code, jsonOf(out.object as KubeObject), [], metaOf(out.object as KubeObject));
       return;
@@ -154,6 +175,20 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
     default:
       throw methodNotAllowed(method, gr);
   }
+}
+
+function wantsPartial(req: Request): boolean {
+  const t = wantsTransform(req.headers.accept);
+  return t !== undefined && t.as !== 'Table';
+}
+
+function sendTyped(res: Response, contentType: string, body: object, resourceVersion: string | undefined): void {
+  const text = JSON.stringify(body);
+  res.statusCode = 200;
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
+  reportOutcome(res, 200, { resourceVersion });
 }
 
 interface TableRequest {
@@ -200,7 +235,9 @@ async function startWatch(ctx: ResourceContext, req: Request, res: Response, sto
     bookmarks: isTrue(q.get('allowWatchBookmarks')),
     encode: table
       ? tableWatchEncoder(store.info, { includeObject: table.includeObject, now: () => ctx.clock.now(), version: table.version })
-      : jsonEncoder({ kind: store.info.kind, apiVersion: apiVersionOf(store.info) }),
+      : wantsPartial(req)
+        ? partialWatchEncoder
+        : jsonEncoder({ kind: store.info.kind, apiVersion: apiVersionOf(store.info) }),
     deliver: ctx.interleaver ? (items, write) => (ctx.interleaver as Interleaver).deliver(watchInfo, items, write as (items: readonly DeliveryItem[]) => boolean) : undefined,
     onClose: ctx.interleaver?.watchClosed ? () => ctx.interleaver?.watchClosed?.(watchInfo) : undefined,
     watches: ctx.watches,

@@ -53,7 +53,7 @@ export async function handleScale(store: ResourceStore, req: Request, ns: string
   const method = req.method.toUpperCase();
   if (method === 'GET') return scaleOf(store, await store.get(ns, name));
   if (method === 'PUT') {
-    const body = decodeBody(raw, req.headers['content-type']);
+    const body = decodeBody(raw, req.headers['content-type'], { builtin: true });
     const out = await store.patch(ns, name, (cur) => withScale(store, cur, body), opts);
     return scaleOf(store, out.object);
   }

@@ -18,6 +18,7 @@ import type { Interleaver } from '../interleave/types.ts';
 import { racelabRoutes } from './racelab.ts';
 import { requestInfo } from './requestinfo.ts';
 import { watchCoalesceMs } from './watch.ts';
+import { openapiV2Json, openapiV2Protobuf, openapiV2ProtobufType, wantsOpenapiV2Protobuf } from './openapiv2.ts';
 
 /** The largest request body accepted (kube-apiserver's default for JSON). */
 export const maxRequestBodyBytes = 3 * 1024 * 1024;
@@ -115,6 +116,16 @@ export function createApp(opts: ApiServerOptions): App {
     res.setHeader('ETag', `"${found.hash}"`);
     sendJson(res, 200, found.doc);
   }));
+
+  app.get(['/openapi/v2', '/openapi/v2/'], (req, res) => {
+    if (!wantsOpenapiV2Protobuf(req.headers.accept)) {
+      sendJson(res, 200, openapiV2Json());
+      return;
+    }
+    const body = openapiV2Protobuf();
+    res.status(200).setHeader('Content-Type', openapiV2ProtobufType);
+    res.end(Buffer.from(body));
+  });
 
   if (opts.recorder) app.use(racelabRoutes(opts.recorder));
 

@@ -16,6 +16,7 @@ import { badRequest } from '../machinery/errors.ts';
 import type { KubeObject } from '../machinery/object.ts';
 import type { WatchItem } from '../storage/interface.ts';
 import type { WatchEncoder } from './watch.ts';
+import { extraPrinters } from './printers.ts';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Wire types (apimachinery pkg/apis/meta/v1/types.go Table, TableColumnDefinition, TableRow, TableRowCondition)
@@ -117,6 +118,15 @@ const serializers: readonly { type: string; subType: string; stream: boolean }[]
  * is not. A YAML Table (which the real server would send) is not offered here: the answer is then undefined.
  */
 export function wantsTable(accept: string | undefined): { version: TableVersion } | undefined {
+  const t = wantsTransform(accept);
+  return t?.as === 'Table' ? { version: t.version } : undefined;
+}
+
+/** A transformed reply the Accept header asks for: a Table, or metadata only (PartialObjectMetadata, meta.k8s.io/v1). */
+export type Transform = { as: 'Table'; version: TableVersion } | { as: 'PartialObjectMetadata' | 'PartialObjectMetadataList'; version: 'v1' };
+
+/** The negotiation of wantsTable for every transform kube-apiserver offers (handlers/response.go transformObject). */
+export function wantsTransform(accept: string | undefined): Transform | undefined {
   if (accept === undefined || accept === '') return undefined;
   for (const clause of parseAccept(accept)) {
     for (const s of serializers) {
@@ -145,11 +155,15 @@ export function wantsTable(accept: string | undefined): { version: TableVersion 
       const metaVersion = convert.group === 'meta.k8s.io' && (convert.version === 'v1' || convert.version === 'v1beta1');
       if (!metaVersion) continue;
       if (convert.kind === 'Table') {
-        if (s.subType === 'json') return { version: convert.version as TableVersion };
+        if (s.subType === 'json') return { as: 'Table', version: convert.version as TableVersion };
         if (s.subType === 'yaml') return undefined;
         continue;
       }
-      if (convert.kind === 'PartialObjectMetadata' || convert.kind === 'PartialObjectMetadataList') return undefined;
+      if ((convert.kind === 'PartialObjectMetadata' || convert.kind === 'PartialObjectMetadataList') && convert.version === 'v1') {
+        // Only JSON is written here; a protobuf clause gives way to the JSON one after it (client-go's metadata client sends both).
+        if (s.subType === 'json') return { as: convert.kind, version: 'v1' };
+        continue;
+      }
     }
   }
   return undefined;
@@ -697,6 +711,7 @@ const age = (o: KubeObject, now: number): string => since(timeOf(o.metadata.crea
 const name = (o: KubeObject): string => str(o.metadata.name);
 
 const builtinPrinters: Record<string, Printer> = {
+  ...extraPrinters({ nameColumn, ageColumn, since: (v, now) => since(timeOf(v), now), humanDuration, formatLabels }),
   '/Pod': { columns: podColumns, row: printPod },
   '/Namespace': { columns: namespaceColumns, row: (o, now) => ({ cells: [name(o), str(obj(o.status).phase), age(o, now)] }) },
   '/Node': { columns: nodeColumns, row: printNode },

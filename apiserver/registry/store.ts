@@ -64,7 +64,7 @@ type Ownership = 'update' | 'applied';
 
 export interface UpdateOptions extends WriteOptions {
   /** `finalize` exists on namespaces only: it writes spec.finalizers and nothing else. */
-  subresource?: 'status' | 'finalize';
+  subresource?: 'status' | 'finalize' | 'binding';
 }
 
 export interface DeleteOptions {
@@ -221,6 +221,16 @@ export class ResourceStore {
     this.strategy.prepareForCreate(obj);
     if (generated) meta.name = generateName(meta.generateName as string, this.deps.random);
     dropEmptyMetadata(obj);
+    const release = await this.strategy.allocate?.(obj, async () => (await this.deps.storage.list(this.prefix(undefined))).items);
+    try {
+      return await this.createPrepared(obj, opts, ownership, warnings, generated);
+    } finally {
+      release?.();
+    }
+  }
+
+  private async createPrepared(obj: KubeObject, opts: WriteOptions, ownership: Ownership, warnings: string[], generated: boolean): Promise<WriteResult> {
+    const meta = obj.metadata;
     const errs = [...validateObjectMeta(obj, this.strategy.nameIsLabel), ...this.strategy.validate(obj)];
     if (errs.length > 0) throw this.invalid(meta.name ?? '', errs);
     if (ownership === 'update') {
@@ -465,6 +475,10 @@ export class ResourceStore {
       // namespace/storage FinalizeREST: only spec.finalizers changes.
       const spec = isObject(input.spec) ? input.spec : {};
       next = { ...deepCopy(old), spec: { ...(isObject(old.spec) ? old.spec : {}), finalizers: Array.isArray(spec.finalizers) ? spec.finalizers : [] } };
+    } else if (subresource === 'binding') {
+      // pod/storage BindingREST.assignPod: only spec.nodeName changes, and the pod is marked scheduled.
+      const spec = isObject(input.spec) ? input.spec : {};
+      next = { ...deepCopy(old), spec: { ...(isObject(old.spec) ? old.spec : {}), nodeName: spec.nodeName } };
     } else if (subresource === 'status') {
       if (!this.info.builtin) {
         // customresource/status_strategy.go: the whole old object, with only status replaced.

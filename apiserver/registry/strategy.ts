@@ -3,6 +3,8 @@
 import { apiVersionOf, type KindInfo } from '../api/kinds.ts';
 import { forbidden, type FieldError } from '../machinery/errors.ts';
 import { crdStrategy } from './crd.ts';
+import { serviceStrategy } from './service.ts';
+import { workloadStrategy } from './workloads.ts';
 import { jsonEqual } from '../machinery/json.ts';
 import { isObject, type KubeObject } from '../machinery/object.ts';
 
@@ -34,6 +36,12 @@ export interface Strategy {
   validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
   /** Refuses a DELETE before anything happens (throws a StatusError). */
   beforeDelete(obj: KubeObject): void;
+  /**
+   * Takes what a create needs from a shared pool (a Service's clusterIP and node ports), after the defaults
+   * and before validation; `existing` lists the stored objects of the kind. Returns the function that ends
+   * the reservation once the create is stored or has failed.
+   */
+  allocate?(obj: KubeObject, existing: () => Promise<KubeObject[]>): Promise<() => void>;
   /** Finalizers the first DELETE adds, for cleanup the server does itself (CRDs). */
   finalizersOnDelete?: readonly string[];
 }
@@ -65,8 +73,8 @@ const builtinGeneration: Record<string, GenerationPolicy> = {
   Service: 'none',
 };
 
-/** Kinds whose store returns the deleted object (ReturnDeletedObject in pod, serviceaccount and resourceclaim storage.go; the namespace store's own Delete). */
-const returnsDeletedObject = new Set(['Pod', 'ServiceAccount', 'Namespace', 'ResourceClaim']);
+/** Kinds whose store returns the deleted object (ReturnDeletedObject in pod, service, serviceaccount, storageclass and resourceclaim storage.go; the namespace store's own Delete). */
+const returnsDeletedObject = new Set(['Pod', 'Service', 'ServiceAccount', 'Namespace', 'ResourceClaim', 'StorageClass']);
 
 export function defaultStrategy(info: KindInfo): Strategy {
   const custom = !info.builtin;
@@ -229,7 +237,9 @@ export function strategyFor(info: KindInfo, now: () => string): Strategy {
   if (!info.group && info.kind === 'Event') return eventStrategy(info);
   if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition') return crdStrategy(info, now);
   if (!info.group && info.kind === 'Namespace') return namespaceStrategy(info);
-  if (!info.group && info.kind === 'Pod') return podStrategy(info);
+  if (!info.group && info.kind === 'Pod') return workloadStrategy(info, podStrategy(info));
+  if (!info.group && info.kind === 'Service') return serviceStrategy(info);
   if (info.group === 'resource.k8s.io' && info.kind === 'ResourceSlice') return resourceSliceStrategy(info, now);
+  if (info.builtin) return workloadStrategy(info);
   return defaultStrategy(info);
 }

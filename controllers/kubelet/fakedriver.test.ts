@@ -47,7 +47,7 @@ test('end to end: the fake driver taints a device and the eviction controller ev
   const admin = new KubeClient(actorKubeConfig(server.url, 'admin'));
   const d = new FakeDriver({ driverName: 'gpu.example.com', nodeName: 'node-1', kc: actorKubeConfig(server.url, 'driver'), clock, devices: [{ name: 'gpu-0' }] });
   await d.publish();
-  const pod = await admin.create<Pod>(podsRef, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { nodeName: 'node-1', resourceClaims: [{ name: 'gpu', resourceClaimName: 'c' }] } });
+  const pod = await admin.create<Pod>(podsRef, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { nodeName: 'node-1', containers: [{ name: 'app', image: 'busybox' }], resourceClaims: [{ name: 'gpu', resourceClaimName: 'c' }] } });
   await admin.create<ResourceClaim>(claimsRef, { apiVersion: 'resource.k8s.io/v1beta1', kind: 'ResourceClaim', metadata: { name: 'c' }, spec: { devices: { requests: [{ name: 'gpu', deviceClassName: 'gpu' }] } } });
   await admin.patch(
     claimsRef,

@@ -1,0 +1,30 @@
+// Message descriptors of k8s.io.api.storage.v1: field numbers and types from upstream's generated.proto, JSON names,
+// pointers and omitempty from its Go types (written by ../generate.ts; see the format in ../descriptor.ts).
+export const pkg = 'k8s.io.api.storage.v1';
+
+export const messages: Record<string, string> = {
+  CSIDriver: '1 metadata k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta; 2 spec k8s.io.api.storage.v1.CSIDriverSpec',
+  CSIDriverList: '1 metadata k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta; 2 items k8s.io.api.storage.v1.CSIDriver rk',
+  CSIDriverSpec: '1 attachRequired bool k; 2 podInfoOnMount bool k; 3 volumeLifecycleModes string r; 4 storageCapacity bool k; 5 fsGroupPolicy string k; 6 tokenRequests k8s.io.api.storage.v1.TokenRequest r; 7 requiresRepublish bool k; 8 seLinuxMount bool k; 9 nodeAllocatableUpdatePeriodSeconds int64 k; 10 serviceAccountTokenInSecrets bool k; 11 preventPodSchedulingIfMissing bool k',
+  CSINode: '1 metadata k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta; 2 spec k8s.io.api.storage.v1.CSINodeSpec; 3 status k8s.io.api.storage.v1.CSINodeStatus',
+  CSINodeDriver: '1 name string k; 2 nodeID string k; 3 topologyKeys string rk; 4 allocatable k8s.io.api.storage.v1.VolumeNodeResources',
+  CSINodeList: '1 metadata k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta; 2 items k8s.io.api.storage.v1.CSINode rk',
+  CSINodeSpec: '1 drivers k8s.io.api.storage.v1.CSINodeDriver rk',
+  CSINodeStatus: '1 storageHealth k8s.io.api.storage.v1.StorageHealth r',
+  CSIStorageCapacity: '1 metadata k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta; 2 nodeTopology k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector; 3 storageClassName string k; 4 capacity k8s.io.apimachinery.pkg.api.resource.Quantity; 5 maximumVolumeSize k8s.io.apimachinery.pkg.api.resource.Quantity',
+  CSIStorageCapacityList: '1 metadata k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta; 2 items k8s.io.api.storage.v1.CSIStorageCapacity rk',
+  StorageClass: '1 metadata k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta; 2 provisioner string k; 3 parameters map<string,string>; 4 reclaimPolicy string k; 5 mountOptions string r; 6 allowVolumeExpansion bool k; 7 volumeBindingMode string k; 8 allowedTopologies k8s.io.api.core.v1.TopologySelectorTerm r',
+  StorageClassList: '1 metadata k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta; 2 items k8s.io.api.storage.v1.StorageClass rk',
+  StorageHealth: '1 name string k; 2 healthConditions k8s.io.api.storage.v1.StorageHealthCondition r',
+  StorageHealthCondition: '1 status string k; 2 reason string k; 3 message string; 4 accessMode string k; 5 volumeMode string k; 6 lastTransitionTime k8s.io.apimachinery.pkg.apis.meta.v1.Time',
+  TokenRequest: '1 audience string k; 2 expirationSeconds int64 k',
+  VolumeAttachment: '1 metadata k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta; 2 spec k8s.io.api.storage.v1.VolumeAttachmentSpec; 3 status k8s.io.api.storage.v1.VolumeAttachmentStatus',
+  VolumeAttachmentList: '1 metadata k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta; 2 items k8s.io.api.storage.v1.VolumeAttachment rk',
+  VolumeAttachmentSource: '1 persistentVolumeName string k; 2 inlineVolumeSpec k8s.io.api.core.v1.PersistentVolumeSpec',
+  VolumeAttachmentSpec: '1 attacher string k; 2 source k8s.io.api.storage.v1.VolumeAttachmentSource; 3 nodeName string k',
+  VolumeAttachmentStatus: '1 attached bool k; 2 attachmentMetadata map<string,string>; 3 attachError k8s.io.api.storage.v1.VolumeError; 4 detachError k8s.io.api.storage.v1.VolumeError',
+  VolumeAttributesClass: '1 metadata k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta; 2 driverName string k; 3 parameters map<string,string>',
+  VolumeAttributesClassList: '1 metadata k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta; 2 items k8s.io.api.storage.v1.VolumeAttributesClass rk',
+  VolumeError: '1 time k8s.io.apimachinery.pkg.apis.meta.v1.Time; 2 message string; 3 errorCode int32 k',
+  VolumeNodeResources: '1 count int32 k',
+};
