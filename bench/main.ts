@@ -143,6 +143,46 @@ async function scenarios(): Promise<void> {
   line(`all scenarios × 2 variants × 20 seeds (projected)`, `${projected.toFixed(1)} s`, '< 60 s', projected < 60);
 }
 
+/**
+ * Exploration: per case, the median 1-based index of the first violating schedule of the buggy variant
+ * over 20 campaigns (base seeds 1, 1001, …), for random and pct, and schedules per second.
+ */
+async function exploration(): Promise<void> {
+  const { cases } = await import('../scenarios/cases/index.ts');
+  const { runCase } = await import('../scenarios/engine/runner.ts');
+  const { estimateSteps } = await import('../scenarios/engine/explore.ts');
+  const { defaultTuning } = await import('../scenarios/engine/strategy.ts');
+  const campaigns = 20;
+  const cap = 100;
+  for (const c of cases) {
+    for (const strategy of ['random', 'pct'] as const) {
+      const tuning = { ...defaultTuning, steps: strategy === 'pct' ? await estimateSteps(c, 'buggy') : defaultTuning.steps };
+      const firsts: number[] = [];
+      let runs = 0;
+      const t0 = performance.now();
+      for (let k = 0; k < campaigns; k++) {
+        let first = Infinity;
+        for (let i = 1; i <= cap; i++) {
+          runs++;
+          const { result } = await runCase(c, 'buggy', k * 1000 + i, { strategy, tuning, hints: false });
+          if (result.reproduced && !result.vacuous && !result.error) {
+            first = i;
+            break;
+          }
+        }
+        firsts.push(first);
+      }
+      const secs = (performance.now() - t0) / 1000;
+      firsts.sort((a, b) => a - b);
+      const median = pct(firsts, 50);
+      const perSec = runs / secs;
+      const shown = Number.isFinite(median) ? String(median) : `> ${cap}`;
+      line(`explore ${c.name} ${strategy}: median firstViolation`, shown, strategy === 'pct' ? '<= 20' : '', strategy !== 'pct' || median <= 20);
+      line(`explore ${c.name} ${strategy}: schedules/s (1 core)`, perSec.toFixed(1), '>= 20', perSec >= 20);
+    }
+  }
+}
+
 async function capsuleSoak(): Promise<void> {
   const { soak } = await import('../controllers/capsule/soak.ts');
   const r = await soak({ sources: 20, namespaces: 50 });
@@ -159,4 +199,5 @@ if (!only || only === 'startup') {
 if (!only || only === 'throughput') await throughput();
 if (!only || only === 'watch') await fanOut();
 if (!only || only === 'scenarios') await scenarios();
+if (!only || only === 'explore') await exploration();
 if (!only || only === 'soak') await capsuleSoak();

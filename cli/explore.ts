@@ -131,7 +131,7 @@ export async function explore(target: string, opts: ExploreCliOptions): Promise<
 const requestKey = z.object({ server: z.number().int(), actor: z.string(), verb: z.string(), resource: z.string(), namespace: z.string().optional(), name: z.string().optional(), n: z.number().int() });
 const deliveryKey = z.object({ server: z.number().int(), actor: z.string(), resource: z.string(), eventType: z.string(), namespace: z.string().optional(), name: z.string().optional(), n: z.number().int() });
 const decision = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('admit'), request: requestKey, passedOver: z.number().int(), joined: z.boolean() }),
+  z.object({ kind: z.literal('admit'), request: requestKey, passedOver: z.number().int(), joined: z.boolean(), with: requestKey.optional() }),
   z.object({ kind: z.literal('deliver'), delivery: deliveryKey, steps: z.number().int() }),
   z.object({ kind: z.literal('timer'), timer: z.object({ atMs: z.number() }), early: z.number().int() }),
   z.object({ kind: z.literal('tie'), atMs: z.number(), n: z.number().int(), rank: z.number().int(), of: z.number().int() }),

@@ -235,7 +235,11 @@ export class AdmissionGate {
       if (!going.includes(w)) w.skipped = true;
     }
     for (const w of going) {
-      if (w.skipped || w !== going0) this.record({ kind: 'admit', request: w.key, passedOver: w.passedOver, joined: w !== going0 });
+      if (w === going0) {
+        if (w.skipped) this.record({ kind: 'admit', request: w.key, passedOver: w.passedOver, joined: false });
+      } else if (going0) {
+        this.record({ kind: 'admit', request: w.key, passedOver: w.passedOver, joined: true, with: going0.key });
+      }
     }
     const left = this.waiting.filter((w) => !going.includes(w));
     this.waiting.length = 0;

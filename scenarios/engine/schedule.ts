@@ -37,7 +37,7 @@ export type FaultKind = 'error500' | 'throttle429' | 'conflict409' | 'expired410
 
 export type Decision =
   /** The request went in after being passed over `passedOver` times; `joined`: together with the step's first. */
-  | { kind: 'admit'; request: RequestKey; passedOver: number; joined: boolean }
+  | { kind: 'admit'; request: RequestKey; passedOver: number; joined: boolean; with?: RequestKey }
   /** The watch item was held back for `steps` steps (its stream behind it). */
   | { kind: 'deliver'; delivery: DeliveryKey; steps: number }
   /** The timer fired while requests still waited, at the `early`-th step it could have. */
@@ -102,7 +102,7 @@ export function describeDecision(d: Decision): string {
   switch (d.kind) {
     case 'admit': {
       const waited = d.passedOver > 0 ? `admitted ${describeRequest(d.request)} after letting ${d.passedOver} step(s) go first` : `admitted ${describeRequest(d.request)}`;
-      return d.joined ? `${waited}, concurrently with the step's other request(s)` : waited;
+      return d.joined ? `${waited}, concurrently with ${d.with ? describeRequest(d.with) : "the step's first request"}` : waited;
     }
     case 'deliver':
       return `held the ${d.delivery.eventType} of ${d.delivery.resource}${where(d.delivery)}${nth(d.delivery.n)} to ${d.delivery.actor}${server(d.delivery.server)} for ${d.steps} step(s)`;
