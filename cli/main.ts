@@ -14,14 +14,18 @@ program.name('racelab').description('A miniature Kubernetes control plane for re
 
 program
   .command('serve')
-  .description('run the in-memory API server')
+  .description('run the API server (in memory, or on etcd behind its own watch cache)')
   .option('--port <port>', 'port to listen on (0: any free port)', int('--port'), 6443)
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--kubeconfig <file>', 'write a kubeconfig for kubectl and client-node to this file')
   .option('--watch-history <n>', 'watch events kept; older resourceVersions get 410 Expired', int('--watch-history'))
-  .action(async (o: { port: number; host: string; kubeconfig?: string; watchHistory?: number }) => {
-    const { serve } = await import('./serve.ts');
-    await serve(o);
+  .option('--storage <spec>', 'memory, or etcd=URL[,URL...] (several servers may share one etcd)', 'memory')
+  .option('--etcd-prefix <prefix>', 'the key prefix in etcd (as kube-apiserver\'s flag)', '/registry')
+  .action(async (o: { port: number; host: string; kubeconfig?: string; watchHistory?: number; storage: string; etcdPrefix: string }) => {
+    const { serve, parseStorage } = await import('./serve.ts');
+    const storage = parseStorage(o.storage);
+    if (typeof storage === 'string') throw new InvalidArgumentError(storage);
+    await serve({ ...o, storage });
   });
 
 function variantFixed(v: string): boolean {

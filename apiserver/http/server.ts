@@ -116,6 +116,16 @@ export function createApp(opts: ApiServerOptions): App {
     sendJson(res, 200, found.doc);
   }));
 
+  // GET /racelab/v1/watchcache: how far this server's watch cache is behind its store (storage/cacher.ts);
+  // 404 on a server without one (the in-memory store serves every read itself).
+  app.get(
+    '/racelab/v1/watchcache',
+    asyncRoute(async (_req, res) => {
+      const status = await opts.registry.deps.storage.cacheStatus?.();
+      if (status) sendJson(res, 200, status);
+      else sendStatus(res, pathNotFound().status);
+    }),
+  );
   if (opts.recorder) app.use(racelabRoutes(opts.recorder));
 
   app.use(
