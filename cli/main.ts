@@ -1,5 +1,6 @@
 // The racelab command line.
 import { Command, InvalidArgumentError } from 'commander';
+import { parseStorageSpec, type StorageSpec } from './storagespec.ts';
 
 function int(name: string) {
   return (v: string): number => {
@@ -19,13 +20,11 @@ program
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--kubeconfig <file>', 'write a kubeconfig for kubectl and client-node to this file')
   .option('--watch-history <n>', 'watch events kept; older resourceVersions get 410 Expired', int('--watch-history'))
-  .option('--storage <spec>', 'memory, or etcd=URL[,URL...] (several servers may share one etcd)', 'memory')
+  .option('--storage <spec>', 'memory, or etcd=URL[,URL...] (several servers may share one etcd)', parseStorageSpec, { kind: 'memory' } as StorageSpec)
   .option('--etcd-prefix <prefix>', 'the key prefix in etcd (as kube-apiserver\'s flag)', '/registry')
-  .action(async (o: { port: number; host: string; kubeconfig?: string; watchHistory?: number; storage: string; etcdPrefix: string }) => {
-    const { serve, parseStorage } = await import('./serve.ts');
-    const storage = parseStorage(o.storage);
-    if (typeof storage === 'string') throw new InvalidArgumentError(storage);
-    await serve({ ...o, storage });
+  .action(async (o: { port: number; host: string; kubeconfig?: string; watchHistory?: number; storage: StorageSpec; etcdPrefix: string }) => {
+    const { serve } = await import('./serve.ts');
+    await serve(o);
   });
 
 function variantFixed(v: string): boolean {
