@@ -1,5 +1,5 @@
-// Test support: a private etcd for one test file, on free loopback ports with a temporary data dir, stopped
-// by its PID when the file's tests end. Each file gets its own because etcd's revision is global and the
+// Test support (and `npm run bench`): a private etcd for one test file, on free loopback ports with a
+// temporary data dir, stopped by its PID when the file's tests end. Each file gets its own because etcd's revision is global and the
 // storage contract asserts consecutive revisions. Without an etcd binary the tests skip with a message,
 // unless RACELAB_REQUIRE_ETCD=1 (CI), where a missing binary fails.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
 
 export const etcdBinary = process.env.RACELAB_ETCD_BIN ?? 'etcd';
 
@@ -95,12 +94,4 @@ export async function startEtcd(): Promise<TestEtcd> {
   }
   await stop();
   throw new Error(`etcd did not become healthy on ${url}: ${stderr}`);
-}
-
-/** One etcd for the calling test file, stopped when its tests end; undefined when the tests skip. */
-export async function etcdForFile(): Promise<TestEtcd | undefined> {
-  if (etcdSkip()) return undefined;
-  const e = await startEtcd();
-  after(() => e.stop());
-  return e;
 }
