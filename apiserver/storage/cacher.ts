@@ -34,9 +34,20 @@ export interface CacherOptions {
   historyLimit?: number;
   watcherBufferLimit?: number;
   freshnessTimeoutMs?: number;
+  /**
+   * Follow the store's whole event history from revision 0 instead of starting from its current objects:
+   * for an in-memory store whose history still reaches back to 0 (several servers over one MemoryStorage).
+   * Default: only when the store is at revision 0.
+   */
+  replayFromStart?: boolean;
+  /** How long start() waits for the store's current state before it gives up. */
+  startTimeoutMs?: number;
   clock?: Clock;
   logger?: Logger;
 }
+
+/** How long start() waits for the initial state (a large etcd lists for a while). */
+export const defaultStartTimeoutMs = 60_000;
 
 interface Waiter {
   revision: number;
@@ -81,18 +92,22 @@ export class Cacher implements Storage {
   /**
    * Starts a cache over `backing` and resolves once it holds the store's current state. The store's watch
    * without a revision must send every current object with its key and end them with a BOOKMARK at their
-   * revision (the etcd store does); a store at revision 0 is simply followed from 0 (an empty memory store).
+   * revision (the etcd store does); with replayFromStart the store's history is followed from revision 0.
    */
   static async start(backing: Storage, opts: CacherOptions = {}): Promise<Cacher> {
     const c = new Cacher(backing, opts);
-    const revision = await backing.revision();
-    if (revision === 0) {
+    if (opts.replayFromStart ?? (await backing.revision()) === 0) {
       c.ready = true;
-      c.follow(0);
+      c.follow(0); // a store whose history no longer reaches 0 refuses this with Expired
     } else {
       c.follow(undefined);
     }
-    await c.waitFresh(0, '/', Infinity);
+    try {
+      await c.waitFresh(0, '/', opts.startTimeoutMs ?? defaultStartTimeoutMs);
+    } catch {
+      await c.close();
+      throw new Error('the watch cache got no initial state from its store (no initial-events bookmark)');
+    }
     return c;
   }
 
@@ -306,7 +321,7 @@ export class Cacher implements Storage {
   private waitFresh(revision: number, prefix: string, timeoutMs: number): Promise<void> {
     if (this.ready && this.rev >= revision) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = this.clock.setTimer(Number.isFinite(timeoutMs) ? timeoutMs : 2 ** 31 - 1, () => {
+      const timer = this.clock.setTimer(timeoutMs, () => {
         this.waiters = this.waiters.filter((x) => x.timer !== timer);
         // watch_cache.go waitUntilFreshAndBlock: NewTooLargeResourceVersionError.
         reject(new StorageError('TooLargeResourceVersion', prefix, `Too large resource version: ${revision}, current: ${this.rev}`, { current: this.rev }));
