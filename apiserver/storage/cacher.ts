@@ -74,6 +74,8 @@ export class Cacher implements Storage {
   /** Received from the store, not yet applied (held, or not yet drained). */
   private inbox: WatchItem[] = [];
   private heldAt: number | undefined;
+  /** The newest revision received from the store (applied or in the inbox). */
+  private received = 0;
   private feed: StorageWatcher | undefined;
   private waiters: Waiter[] = [];
   private closing = false;
@@ -161,6 +163,10 @@ export class Cacher implements Storage {
 
   watch(prefix: string, opts: WatchOptions = {}): StorageWatcher {
     const from = opts.fromRevision;
+    if (!this.ready) {
+      // Relisting: what it has is not a state at any revision, and the events before it are gone.
+      throw new StorageError('Expired', prefix, `too old resource version: ${from ?? 0} (the watch cache is reinitializing)`, { oldest: this.compacted });
+    }
     if (from !== undefined && from < this.compacted) {
       // cacher.go: the watch cache's window does not reach back this far.
       throw new StorageError('Expired', prefix, `too old resource version: ${from} (${this.compacted})`, { oldest: this.compacted });
@@ -239,10 +245,17 @@ export class Cacher implements Storage {
     this.feed = feed;
     const pump = (): void => {
       if (this.feed !== feed) return;
-      for (const it of feed.take()) this.inbox.push(it);
+      for (const it of feed.take()) {
+        this.inbox.push(it);
+        if (it.revision > this.received) this.received = it.revision;
+      }
       this.drain();
       if (feed.closed) {
-        if (!this.closing) this.relist(feed.closeReason ?? 'the store ended the watch');
+        if (this.closing) return;
+        const reason = feed.closeReason ?? 'the store ended the watch';
+        // Resume where the cache is; only a store that no longer has those revisions makes it relist.
+        if (!this.ready || /too old resource version/.test(reason)) this.relist(reason);
+        else this.resume(reason);
         return;
       }
       feed.whenReady(pump);
@@ -250,7 +263,19 @@ export class Cacher implements Storage {
     feed.whenReady(pump);
   }
 
-  /** The feed broke (e.g. the store compacted past it): start again from a fresh copy, as the reflector relists. */
+  private resume(reason: string): void {
+    this.logger.warn({ reason, revision: this.received }, 'watch cache feed ended: resuming');
+    try {
+      this.follow(this.received);
+    } catch (e) {
+      this.relist(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /**
+   * The store no longer has the cache's revision (it compacted past a lagging cache): start again from a
+   * fresh copy, as the reflector relists, and end every watcher (cacher.go terminateAllWatchers).
+   */
   private relist(reason: string): void {
     this.logger.warn({ reason, revision: this.rev }, 'watch cache feed ended: relisting');
     for (const w of [...this.watchers.keys()]) w.stop();
@@ -258,6 +283,7 @@ export class Cacher implements Storage {
     this.history = [];
     this.historyStart = 0;
     this.inbox = [];
+    this.received = 0;
     this.ready = false;
     this.follow(undefined);
   }

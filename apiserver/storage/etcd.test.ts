@@ -8,7 +8,7 @@ import type { KubeObject } from '../machinery/object.ts';
 import { etcdSkip, startEtcd, type TestEtcd } from '../../testing/etcd.ts';
 import { eventually } from '../../testing/eventually.ts';
 import { Cacher } from './cacher.ts';
-import { StorageError, type Storage } from './interface.ts';
+import { StorageError, type ListOptions, type ListResult, type Preconditions, type Storage, type StorageWatcher, type UpdateFn, type WatchItem, type WatchOptions } from './interface.ts';
 import { MemoryStorage } from './memory.ts';
 import { openEtcdStorage } from './etcd/open.ts';
 import { storageContract } from './storage.contract.ts';
@@ -24,6 +24,49 @@ describe('watch cache over memory', () => {
     return s;
   });
 });
+
+/** A memory store whose watches the test can end with a reason, as a store connection that drops. */
+class BreakableFeed implements Storage {
+  feeds = 0;
+  private readonly open: { w: StorageWatcher; broken?: string }[] = [];
+  readonly historyLimit: number;
+
+  constructor(private readonly inner: MemoryStorage) {
+    this.historyLimit = inner.historyLimit;
+  }
+
+  revision = (): Promise<number> => this.inner.revision();
+  create = (key: string, obj: KubeObject): Promise<KubeObject> => this.inner.create(key, obj);
+  get = (key: string): Promise<KubeObject | undefined> => this.inner.get(key);
+  list = (prefix: string, opts?: ListOptions): Promise<ListResult> => this.inner.list(prefix, opts);
+  guaranteedUpdate = (key: string, fn: UpdateFn): ReturnType<Storage['guaranteedUpdate']> => this.inner.guaranteedUpdate(key, fn);
+  delete = (key: string, p?: Preconditions): Promise<KubeObject> => this.inner.delete(key, p);
+
+  watch(prefix: string, opts?: WatchOptions): StorageWatcher {
+    this.feeds++;
+    const entry: { w: StorageWatcher; broken?: string } = { w: this.inner.watch(prefix, opts) };
+    this.open.push(entry);
+    return {
+      take: () => entry.w.take(),
+      whenReady: (cb) => entry.w.whenReady(cb),
+      requestBookmark: () => entry.w.requestBookmark(),
+      stop: () => entry.w.stop(),
+      get closed() {
+        return entry.w.closed;
+      },
+      get closeReason() {
+        return entry.broken ?? entry.w.closeReason;
+      },
+    };
+  }
+
+  breakFeeds(reason: string): void {
+    for (const e of this.open.splice(0)) {
+      e.broken = reason;
+      e.w.stop();
+    }
+  }
+}
 
 describe('watch caches of several servers over one in-memory store', () => {
   const cm = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns' } });
@@ -54,6 +97,24 @@ describe('watch caches of several servers over one in-memory store', () => {
     assert.throws(() => b.hold(rv - 1), /cannot be held at/);
     b.release();
     assert.equal((await b.cacheStatus()).heldAt, undefined);
+  });
+
+  it('resumes its feed where it was when the store ends the watch, with no gap for its watchers', async () => {
+    const store = new BreakableFeed(new MemoryStorage());
+    const c = await Cacher.start(store);
+    after(() => c.close());
+    await store.create('/core/configmaps/ns/one', cm('one'));
+    const w = c.watch('/core/configmaps/', { fromRevision: 0 });
+    assert.deepEqual(await names(c, 1), ['one']);
+    store.breakFeeds('the connection to the store was lost');
+    await store.create('/core/configmaps/ns/two', cm('two'));
+    assert.deepEqual(await names(c, 2), ['one', 'two']);
+    const got: WatchItem[] = [];
+    await eventually(() => (got.push(...w.take()), got.length >= 2 || w.closed), 'two events');
+    assert.equal(w.closed, false, 'the watcher stays open');
+    assert.deepEqual(got.map((i) => `${i.type} ${i.object?.metadata.name} ${i.revision}`), ['ADDED one 1', 'ADDED two 2']);
+    assert.equal(store.feeds, 2, 'one feed, then one resumed');
+    w.stop();
   });
 
   it('refuses to replay a store whose history no longer reaches back to 0', async () => {
