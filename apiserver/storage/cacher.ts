@@ -76,6 +76,8 @@ export class Cacher implements Storage {
   private heldAt: number | undefined;
   /** The newest revision received from the store (applied or in the inbox). */
   private received = 0;
+  /** Resumed feeds in a row that ended before bringing any event. */
+  private failedResumes = 0;
   private feed: StorageWatcher | undefined;
   private waiters: Waiter[] = [];
   private closing = false;
@@ -246,6 +248,7 @@ export class Cacher implements Storage {
     const pump = (): void => {
       if (this.feed !== feed) return;
       for (const it of feed.take()) {
+        this.failedResumes = 0;
         this.inbox.push(it);
         if (it.revision > this.received) this.received = it.revision;
       }
@@ -263,13 +266,22 @@ export class Cacher implements Storage {
     feed.whenReady(pump);
   }
 
+  /** Follows the store again from what was received; backs off while resumed feeds end before any event. */
   private resume(reason: string): void {
-    this.logger.warn({ reason, revision: this.received }, 'watch cache feed ended: resuming');
-    try {
-      this.follow(this.received);
-    } catch (e) {
-      this.relist(e instanceof Error ? e.message : String(e));
-    }
+    const delayMs = this.failedResumes === 0 ? 0 : Math.min(100 * 2 ** (this.failedResumes - 1), 5000);
+    this.failedResumes++;
+    this.logger.warn({ reason, revision: this.received, delayMs }, 'watch cache feed ended: resuming');
+    this.feed = undefined;
+    const again = (): void => {
+      if (this.closing) return;
+      try {
+        this.follow(this.received);
+      } catch (e) {
+        this.relist(e instanceof Error ? e.message : String(e));
+      }
+    };
+    if (delayMs === 0) again();
+    else this.clock.setTimer(delayMs, again);
   }
 
   /**
