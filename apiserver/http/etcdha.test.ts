@@ -8,8 +8,7 @@ import { etcdSkip, startEtcd, type TestEtcd } from '../../testing/etcd.ts';
 import { eventually } from '../../testing/eventually.ts';
 import { mergePatch, testServer, type TestServer } from '../../testing/server.ts';
 import { openWatchLines } from '../../testing/watchlines.ts';
-import type { Cacher } from '../storage/cacher.ts';
-import type { CacheStatus } from '../storage/interface.ts';
+import type { CacheStatus, Cacher } from '../storage/cacher.ts';
 import { openEtcdStorage } from '../storage/etcd/open.ts';
 
 const skip = etcdSkip();
@@ -126,10 +125,35 @@ describe('two API servers over one etcd', { skip }, () => {
     assert.equal((await cacheStatus(b)).heldAt, undefined);
   });
 
-  it('a server on the in-memory store has no watch cache to report', async (t) => {
+  it('holds and releases a server\'s cache over HTTP, as an out-of-process scenario would', async (t) => {
+    const [a, b] = await pair(t);
+    const post = async (path: string): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const res = await b.fetch(path, { method: 'POST' });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const at = (await cacheStatus(b)).cacheRevision;
+    const held = await post('/racelab/v1/watchcache/hold');
+    assert.equal(held.status, 200);
+    assert.equal(held.body.heldAt, at);
+    await a.core().createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'x' } } });
+    await eventually(async () => (await cacheStatus(b)).buffered >= 1, 'b to keep the event');
+    assert.deepEqual((await list(b, '?resourceVersion=0')).names, [], 'stale while held');
+    const back = await post(`/racelab/v1/watchcache/hold?revision=${at - 1}`);
+    assert.equal(back.status, 400);
+    assert.equal(back.body.message, `the watch cache is at ${at}: it cannot be held at ${at - 1}`);
+    assert.equal((await post('/racelab/v1/watchcache/hold?revision=soon')).status, 400);
+    const released = await post('/racelab/v1/watchcache/release');
+    assert.equal(released.status, 200);
+    assert.equal(released.body.heldAt, undefined);
+    assert.deepEqual((await list(b, `?resourceVersion=${at + 1}`)).names, ['x']);
+  });
+
+  it('a server on the in-memory store has no watch cache to report or hold', async (t) => {
     const s = await testServer(t);
-    const res = await s.fetch('/racelab/v1/watchcache');
-    assert.equal(res.status, 404);
-    assert.equal(((await res.json()) as { reason: string }).reason, 'NotFound');
+    for (const [path, method] of [['/racelab/v1/watchcache', 'GET'], ['/racelab/v1/watchcache/hold', 'POST']] as const) {
+      const res = await s.fetch(path, { method });
+      assert.equal(res.status, 404);
+      assert.equal(((await res.json()) as { reason: string }).reason, 'NotFound');
+    }
   });
 });

@@ -16,6 +16,7 @@ import { onOutcome, sendJson, sendStatus, toStatus } from './respond.ts';
 import type { RecordingInterleaver } from '../interleave/interleaver.ts';
 import type { Interleaver } from '../interleave/types.ts';
 import { racelabRoutes } from './racelab.ts';
+import { watchCacheRoutes } from './watchcache.ts';
 import { requestInfo } from './requestinfo.ts';
 import { watchCoalesceMs } from './watch.ts';
 
@@ -116,16 +117,7 @@ export function createApp(opts: ApiServerOptions): App {
     sendJson(res, 200, found.doc);
   }));
 
-  // GET /racelab/v1/watchcache: how far this server's watch cache is behind its store (storage/cacher.ts);
-  // 404 on a server without one (the in-memory store serves every read itself).
-  app.get(
-    '/racelab/v1/watchcache',
-    asyncRoute(async (_req, res) => {
-      const status = await opts.registry.deps.storage.cacheStatus?.();
-      if (status) sendJson(res, 200, status);
-      else sendStatus(res, pathNotFound().status);
-    }),
-  );
+  app.use(watchCacheRoutes(opts.registry.deps.storage));
   if (opts.recorder) app.use(racelabRoutes(opts.recorder));
 
   app.use(

@@ -12,7 +12,6 @@ import type { KubeObject } from '../machinery/object.ts';
 import { quietLogger, type Logger } from '../machinery/log.ts';
 import {
   StorageError,
-  type CacheStatus,
   type ListOptions,
   type ListResult,
   type Preconditions,
@@ -25,6 +24,22 @@ import {
 } from './interface.ts';
 import { Bucket, bucketOf, defaultHistoryEvents, defaultWatcherBufferItems, lowerBoundPrefix } from './memory.ts';
 import { MemoryWatcher } from './watcher.ts';
+
+/** What GET /racelab/v1/watchcache tells: how far the cache is behind its store. */
+export interface CacheStatus {
+  /** The store's current revision. */
+  storeRevision: number;
+  /** The newest revision the cache has applied: lists and watches it serves reflect this. */
+  cacheRevision: number;
+  /** storeRevision - cacheRevision. */
+  lag: number;
+  /** Set while a test or scenario holds the cache at this revision (Cacher.hold). */
+  heldAt?: number;
+  /** Events received from the store but not applied (held, or not yet processed). */
+  buffered: number;
+  /** How long a list that needs a newer revision waits for the cache before it is refused with 504. */
+  freshnessTimeoutMs: number;
+}
 
 /** How long a read that needs a newer revision waits for the cache (watch_cache.go blockTimeout). */
 export const defaultFreshnessTimeoutMs = 3000;

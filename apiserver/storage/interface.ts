@@ -97,25 +97,8 @@ export interface Storage {
   pendingWatchItems?(): number;
   /** The current revision without a round trip, where the store can tell (the in-memory store; a watch cache tells its own). */
   revisionNow?(): number;
-  /** How far a watch cache is behind its store, where there is one (GET /racelab/v1/watchcache). */
-  cacheStatus?(): Promise<CacheStatus>;
   /** Releases connections and stops feeds, where the store holds any. */
   close?(): Promise<void>;
-}
-
-export interface CacheStatus {
-  /** The store's current revision. */
-  storeRevision: number;
-  /** The newest revision the cache has applied: lists and watches it serves reflect this. */
-  cacheRevision: number;
-  /** storeRevision - cacheRevision. */
-  lag: number;
-  /** Set while a test or scenario holds the cache at this revision (Cacher.hold). */
-  heldAt?: number;
-  /** Events received from the store but not applied (held, or not yet processed). */
-  buffered: number;
-  /** How long a list that needs a newer revision waits for the cache before it is refused with 504. */
-  freshnessTimeoutMs: number;
 }
 
 export type StorageErrorCode = 'KeyExists' | 'KeyNotFound' | 'PreconditionFailed' | 'Expired' | 'InvalidObject' | 'TooLargeResourceVersion';
