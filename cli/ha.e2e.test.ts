@@ -59,8 +59,10 @@ test('two API servers over one etcd behind one address: kubectl and the controll
     return rows.length === 3 ? rows : undefined;
   });
   assert.deepEqual(machines.map((m) => m.CLUSTER), ['ha', 'ha', 'ha']);
-  // Whichever server a read lands on, it reads the same etcd.
-  for (let i = 0; i < 2; i++) assert.equal(parseTable((await kubectl.run(['get', 'machinesets'])).stdout)[0]?.REPLICAS, '3');
+  // The MachineSet's status follows its Machines; once one read shows it, a read on either server does.
+  const replicas = async (): Promise<string | undefined> => parseTable((await kubectl.run(['get', 'machinesets'])).stdout)[0]?.REPLICAS;
+  await eventually('the MachineSet status to count three', async () => ((await replicas()) === '3' ? true : undefined));
+  for (let i = 0; i < 2; i++) assert.equal(await replicas(), '3');
   assert.ok(lb.connections.every((n) => n > 0), `both servers served connections: ${lb.connections.join(', ')}`);
 
   await controllers.stop();
