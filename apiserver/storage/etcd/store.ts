@@ -188,7 +188,7 @@ export class EtcdStore implements Storage {
     let count = 0;
     for (let first = true; ; first = false) {
       // A filtered page reads on in batches of the page size until it is full (etcd3/store.go GetList).
-      const req: IRangeRequest = { key: from, range_end: end, revision, limit, count_only: false };
+      const req: IRangeRequest = { key: from, range_end: end, revision, limit };
       const res = await this.range(prefix, req);
       const current = this.note(res.header);
       if (first) {
