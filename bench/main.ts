@@ -68,6 +68,32 @@ async function throughput(): Promise<void> {
   }
 }
 
+/** Creates through a server on etcd beside the same load on the in-memory store (each write an etcd txn). */
+async function etcdThroughput(): Promise<void> {
+  const { etcdAvailable, startEtcd } = await import('../testing/etcd.ts');
+  if (!etcdAvailable()) {
+    line('creates/s on etcd', 'skipped', 'no etcd binary (apt-get install etcd-server)', true);
+    return;
+  }
+  const etcd = await startEtcd();
+  const mem = await startChild(bundleArgs);
+  const onEtcd = await startChild([...bundleArgs, '--storage', `etcd=${etcd.url}`]);
+  try {
+    const path = '/api/v1/namespaces/default/configmaps';
+    await createsPerSecond(mem.url, path, 300, 16); // warm-up
+    await createsPerSecond(onEtcd.url, path, 300, 16);
+    const inMemory = await createsPerSecond(mem.url, '/api/v1/namespaces/kube-public/configmaps', 3000, 16);
+    const etcdBacked = await createsPerSecond(onEtcd.url, '/api/v1/namespaces/kube-public/configmaps', 3000, 16);
+    line('creates/s in memory (16 connections)', `${inMemory.toFixed(0)}/s`, '', true);
+    line('creates/s on etcd (16 connections)', `${etcdBacked.toFixed(0)}/s`, '', true);
+    line('ratio etcd / in memory', (etcdBacked / inMemory).toFixed(2), '', true);
+  } finally {
+    await mem.stop();
+    await onEtcd.stop();
+    await etcd.stop();
+  }
+}
+
 async function fanOut(): Promise<void> {
   const api = await startChild(bundleArgs);
   const watchers = Number(process.env.BENCH_WATCHERS ?? 100);
@@ -197,6 +223,7 @@ if (!only || only === 'startup') {
   await startup(tsxArgs, 'through tsx', undefined);
 }
 if (!only || only === 'throughput') await throughput();
+if (!only || only === 'etcd') await etcdThroughput();
 if (!only || only === 'watch') await fanOut();
 if (!only || only === 'scenarios') await scenarios();
 if (!only || only === 'explore') await exploration();

@@ -1,5 +1,6 @@
 // The racelab command line.
 import { Command, InvalidArgumentError } from 'commander';
+import { parseStorageSpec, type StorageSpec } from './storagespec.ts';
 
 function int(name: string) {
   return (v: string): number => {
@@ -14,12 +15,14 @@ program.name('racelab').description('A miniature Kubernetes control plane for re
 
 program
   .command('serve')
-  .description('run the in-memory API server')
+  .description('run the API server (in memory, or on etcd behind its own watch cache)')
   .option('--port <port>', 'port to listen on (0: any free port)', int('--port'), 6443)
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--kubeconfig <file>', 'write a kubeconfig for kubectl and client-node to this file')
   .option('--watch-history <n>', 'watch events kept; older resourceVersions get 410 Expired', int('--watch-history'))
-  .action(async (o: { port: number; host: string; kubeconfig?: string; watchHistory?: number }) => {
+  .option('--storage <spec>', 'memory, or etcd=URL[,URL...] (several servers may share one etcd)', parseStorageSpec, { kind: 'memory' } as StorageSpec)
+  .option('--etcd-prefix <prefix>', 'the key prefix in etcd (as kube-apiserver\'s flag)', '/registry')
+  .action(async (o: { port: number; host: string; kubeconfig?: string; watchHistory?: number; storage: StorageSpec; etcdPrefix: string }) => {
     const { serve } = await import('./serve.ts');
     await serve(o);
   });

@@ -1,26 +1,45 @@
-// `racelab serve`: the API server alone, until SIGINT or SIGTERM.
+// `racelab serve`: the API server alone, until SIGINT or SIGTERM; in memory or on etcd (--storage).
 import { writeFileSync } from 'node:fs';
 import { startApiServer } from '../apiserver/apiserver.ts';
 import { createLogger } from '../apiserver/machinery/log.ts';
 import { kubeconfigYaml } from '../clients/kube/kubeconfig.ts';
+import { openEtcdStorage } from '../apiserver/storage/etcd/open.ts';
+import type { StorageSpec } from './storagespec.ts';
 
 export interface ServeOptions {
   port: number;
   host: string;
   kubeconfig?: string;
   watchHistory?: number;
+  storage?: StorageSpec;
+  etcdPrefix?: string;
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const logger = createLogger({ name: 'apiserver' });
-  const server = await startApiServer({ port: opts.port, host: opts.host, logger, watchHistory: opts.watchHistory });
+  const spec = opts.storage ?? { kind: 'memory' };
+  let storage: Awaited<ReturnType<typeof openEtcdStorage>> | undefined;
+  if (spec.kind === 'etcd') {
+    try {
+      storage = await openEtcdStorage({ url: spec.url, root: opts.etcdPrefix, historyLimit: opts.watchHistory, logger: logger.child({ component: 'watch-cache' }) });
+    } catch (e) {
+      console.error(`racelab serve: cannot use etcd at ${spec.url}: ${e instanceof Error ? e.message : String(e)}`);
+      process.exitCode = 1;
+      return;
+    }
+  }
+  const server = await startApiServer({ port: opts.port, host: opts.host, logger, watchHistory: opts.watchHistory, storage });
   if (opts.kubeconfig) writeFileSync(opts.kubeconfig, kubeconfigYaml(server.url, 'admin'));
   // Printed once the server answers: scripts wait for this line.
-  console.log(`racelab API server listening on ${server.url}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);
+  const on = spec.kind === 'etcd' ? ` on etcd ${spec.url}` : '';
+  console.log(`racelab API server listening on ${server.url}${on}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'shutting down');
-      void server.close().then(resolve);
+      void server
+        .close()
+        .then(() => storage?.close())
+        .then(resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -16,6 +16,7 @@ import { onOutcome, sendJson, sendStatus, toStatus } from './respond.ts';
 import type { RecordingInterleaver } from '../interleave/interleaver.ts';
 import type { Interleaver } from '../interleave/types.ts';
 import { racelabRoutes } from './racelab.ts';
+import { watchCacheRoutes } from './watchcache.ts';
 import { requestInfo } from './requestinfo.ts';
 import { watchCoalesceMs } from './watch.ts';
 import { openapiV2Json, openapiV2Protobuf, openapiV2ProtobufType, wantsOpenapiV2Protobuf } from './openapiv2.ts';
@@ -127,6 +128,7 @@ export function createApp(opts: ApiServerOptions): App {
     res.end(Buffer.from(body));
   });
 
+  app.use(watchCacheRoutes(opts.registry.deps.storage));
   if (opts.recorder) app.use(racelabRoutes(opts.recorder));
 
   app.use(

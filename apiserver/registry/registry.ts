@@ -2,6 +2,7 @@
 import { builtinKinds, type KindInfo } from '../api/kinds.ts';
 import { rfc3339Seconds, type Clock } from '../machinery/clock.ts';
 import type { KubeObject } from '../machinery/object.ts';
+import { StatusError } from '../machinery/errors.ts';
 import type { Random } from '../machinery/random.ts';
 import type { Storage } from '../storage/interface.ts';
 import { quietLogger, type Logger } from '../machinery/log.ts';
@@ -121,7 +122,12 @@ export class Registry {
     for (const name of initialNamespaces) {
       if (await this.deps.storage.get(this.namespaceKey(name))) continue;
       const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
-      await this.namespaces.create(undefined, ns);
+      try {
+        await this.namespaces.create(undefined, ns);
+      } catch (e) {
+        // Another API server over the same store created it first.
+        if (!(e instanceof StatusError && e.reason === 'AlreadyExists')) throw e;
+      }
     }
   }
 }

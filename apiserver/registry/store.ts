@@ -24,7 +24,7 @@ import { deepCopy, jsonEqual } from '../machinery/json.ts';
 import { generateName } from '../machinery/names.ts';
 import { isObject, type KubeObject } from '../machinery/object.ts';
 import type { Random } from '../machinery/random.ts';
-import type { Storage, StorageWatcher } from '../storage/interface.ts';
+import { StorageError, type Storage, type StorageWatcher } from '../storage/interface.ts';
 import { serverSideApply, validateFieldManagerOption, validatePatchOptions } from './apply.ts';
 import { toStatusError } from './errors.ts';
 import { updateManagedFields } from './managedfields.ts';
@@ -270,6 +270,8 @@ export class ResourceStore {
     let atRevision: number | undefined;
     let startAfter: string | undefined;
     let limit = q.limit;
+    // What a watch cache may serve: resourceVersion "0" any state, NotOlderThan N one at least at N.
+    let minRevision: number | undefined;
     if (q.continue) {
       const token = decodeContinue(q.continue);
       atRevision = token.rv;
@@ -277,17 +279,21 @@ export class ResourceStore {
     } else if (rv === 0 && q.resourceVersion === '0') {
       // "Any": served from the watch cache, which ignores limit.
       limit = undefined;
+      minRevision = 0;
     } else if (rv !== undefined && rv > 0) {
       if (rv > current) throw this.tooLargeResourceVersion(rv, current);
       if (q.resourceVersionMatch === 'Exact') atRevision = rv;
+      else minRevision = rv;
     }
     try {
-      const res = await storage.list(this.prefix(namespace), { atRevision, startAfter, limit, filter });
+      const res = await storage.list(this.prefix(namespace), { atRevision, startAfter, limit, filter, minRevision });
       const out: ListOutcome = { items: res.items, resourceVersion: String(res.revision) };
       if (res.continueAfter !== undefined) out.continue = encodeContinue(res.revision, res.continueAfter);
       if (res.remainingItemCount !== undefined) out.remainingItemCount = res.remainingItemCount;
       return out;
     } catch (e) {
+      // A watch cache that did not reach the revision within its bound (watch_cache.go waitUntilFreshAndBlock).
+      if (e instanceof StorageError && e.code === 'TooLargeResourceVersion') throw this.tooLargeResourceVersion(minRevision ?? 0, e.details.current ?? current);
       const err = toStatusError(e, this.info, '');
       if (err.reason !== 'Expired') throw err;
       if (q.continue) throw continueExpired();

@@ -1,6 +1,6 @@
 // The storage contract: kind-agnostic keys, immutable objects, one global revision, events and watches.
-// The in-memory store is the embedded default; an etcd-backed one would implement the same interface and
-// pass the same contract suite (storage.contract.ts).
+// The in-memory store is the embedded default; the etcd-backed one (etcd/) behind a watch cache (cacher.ts)
+// implements the same interface and passes the same contract suite (storage.contract.ts).
 import type { KubeObject } from '../machinery/object.ts';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -21,6 +21,8 @@ export interface WatchItem {
   readonly revision: number;
   /** Absent for bookmarks. */
   readonly object?: KubeObject;
+  /** The storage key of the change; always set on an unfiltered watch (a watch cache keys its replica by it). */
+  readonly key?: string;
 }
 
 export interface Preconditions {
@@ -31,6 +33,12 @@ export interface Preconditions {
 export interface ListOptions {
   /** Serve the list as it was at this revision (paging through a snapshot); default: now. */
   atRevision?: number;
+  /**
+   * Without atRevision: a list that a watch cache may serve, as fresh as at least this revision
+   * (resourceVersion "0" is 0, resourceVersion=N NotOlderThan is N). Undefined: a consistent read of the
+   * store itself (resourceVersion ""). A store without a cache serves every list at its current revision.
+   */
+  minRevision?: number;
   /** Only keys strictly after this one (relative to the prefix). */
   startAfter?: string;
   /** At most this many matching items; 0 or undefined: no limit. */
@@ -87,11 +95,13 @@ export interface Storage {
   readonly historyLimit: number;
   /** Watch items committed but not yet taken by their watchers, where the store can tell. */
   pendingWatchItems?(): number;
-  /** The current revision without a round trip, where the store can tell (the in-memory store). */
+  /** The current revision without a round trip, where the store can tell (the in-memory store; a watch cache tells its own). */
   revisionNow?(): number;
+  /** Releases connections and stops feeds, where the store holds any. */
+  close?(): Promise<void>;
 }
 
-export type StorageErrorCode = 'KeyExists' | 'KeyNotFound' | 'PreconditionFailed' | 'Expired' | 'InvalidObject';
+export type StorageErrorCode = 'KeyExists' | 'KeyNotFound' | 'PreconditionFailed' | 'Expired' | 'InvalidObject' | 'TooLargeResourceVersion';
 
 /** Storage speaks only of keys; the registry turns these into API Status errors in one place. */
 export class StorageError extends Error {
@@ -99,7 +109,7 @@ export class StorageError extends Error {
     readonly code: StorageErrorCode,
     readonly key: string,
     message: string,
-    readonly details: { expected?: string; actual?: string; field?: 'uid' | 'resourceVersion'; oldest?: number } = {},
+    readonly details: { expected?: string; actual?: string; field?: 'uid' | 'resourceVersion'; oldest?: number; current?: number } = {},
   ) {
     super(message);
     this.name = 'StorageError';

@@ -22,13 +22,13 @@ export const defaultHistoryEvents = 10_000;
 export const defaultWatcherBufferItems = 10_000;
 
 /** Keys look like /group/resource/namespace/name; a bucket is /group/resource/. */
-function bucketOf(key: string): string {
+export function bucketOf(key: string): string {
   const second = key.indexOf('/', 1);
   const third = key.indexOf('/', second + 1);
   return key.slice(0, third + 1);
 }
 
-class Bucket {
+export class Bucket {
   readonly objects = new Map<string, KubeObject>();
   private sorted: string[] | undefined;
 
@@ -48,7 +48,7 @@ class Bucket {
 }
 
 /** First index in a sorted array whose value is > key. */
-function upperBound(keys: readonly string[], key: string): number {
+export function upperBound(keys: readonly string[], key: string): number {
   let lo = 0;
   let hi = keys.length;
   while (lo < hi) {
@@ -236,7 +236,7 @@ export class MemoryStorage implements Storage {
   }
 }
 
-function lowerBoundPrefix(keys: readonly string[], prefix: string): number {
+export function lowerBoundPrefix(keys: readonly string[], prefix: string): number {
   let lo = 0;
   let hi = keys.length;
   while (lo < hi) {
@@ -247,14 +247,14 @@ function lowerBoundPrefix(keys: readonly string[], prefix: string): number {
   return lo;
 }
 
-function sameExceptRevision(a: KubeObject, b: KubeObject): boolean {
+export function sameExceptRevision(a: KubeObject, b: KubeObject): boolean {
   return jsonEqual({ ...a, metadata: { ...a.metadata, resourceVersion: undefined } }, {
     ...b,
     metadata: { ...b.metadata, resourceVersion: undefined },
   });
 }
 
-function checkPreconditions(key: string, current: KubeObject, p: Preconditions | undefined): void {
+export function checkPreconditions(key: string, current: KubeObject, p: Preconditions | undefined): void {
   if (!p) return;
   if (p.uid !== undefined && p.uid !== current.metadata.uid) {
     throw new StorageError('PreconditionFailed', key, 'uid precondition failed', {

@@ -1,4 +1,5 @@
-// The storage contract suite: every Storage implementation (in-memory now, etcd-backed later) must pass it.
+// The storage contract suite: every Storage implementation (in-memory; etcd behind its watch cache) must pass it.
+// It asserts nothing about when a store's watchers get an event, only what and in which order they get.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../machinery/object.ts';
@@ -23,10 +24,10 @@ async function collect(w: StorageWatcher, n: number): Promise<WatchItem[]> {
 
 const rv = (o: KubeObject | undefined): number => Number(o?.metadata.resourceVersion);
 
-export function storageContract(name: string, make: (opts: { historyLimit: number }) => Storage): void {
+export function storageContract(name: string, make: (opts: { historyLimit: number }) => Storage | Promise<Storage>): void {
   describe(`storage contract: ${name}`, () => {
     it('create stamps a new global revision and get returns the stored object', async () => {
-      const s = make({ historyLimit: 100 });
+      const s = await make({ historyLimit: 100 });
       const before = await s.revision();
       const a = await s.create(key('a'), obj('a'));
       const b = await s.create(key('b'), obj('b'));
@@ -38,7 +39,7 @@ export function storageContract(name: string, make: (opts: { historyLimit: numbe
     });
 
     it('stored objects are immutable snapshots', async () => {
-      const s = make({ historyLimit: 100 });
+      const s = await make({ historyLimit: 100 });
       const input = obj('a', { data: { x: '1' } });
       const stored = await s.create(key('a'), input);
       // The store takes ownership of what it is given: it either copies or freezes it.
@@ -54,13 +55,13 @@ export function storageContract(name: string, make: (opts: { historyLimit: numbe
     });
 
     it('create of an existing key fails with KeyExists', async () => {
-      const s = make({ historyLimit: 100 });
+      const s = await make({ historyLimit: 100 });
       await s.create(key('a'), obj('a'));
       await assert.rejects(s.create(key('a'), obj('a')), (e: unknown) => e instanceof StorageError && e.code === 'KeyExists');
     });
 
     it('list returns items in key order at the current revision, scoped by prefix', async () => {
-      const s = make({ historyLimit: 100 });
+      const s = await make({ historyLimit: 100 });
       await s.create(key('b'), obj('b'));
       await s.create(key('a'), obj('a'));
       await s.create(key('c', 'other'), obj('c'));
@@ -73,7 +74,7 @@ export function storageContract(name: string, make: (opts: { historyLimit: numbe
     });
 
     it('list pages with limit and continues from a consistent snapshot', async () => {
-      const s = make({ historyLimit: 100 });
+      const s = await make({ historyLimit: 100 });
       for (const n of ['a', 'b', 'c', 'd', 'e']) await s.create(key(n), obj(n));
       const p1 = await s.list(prefix, { limit: 2 });
       assert.deepEqual(p1.items.map((o) => o.metadata.name), ['a', 'b']);
@@ -90,7 +91,7 @@ export function storageContract(name: string, make: (opts: { historyLimit: numbe
     });
 
     it('list with a filter fills the page with matching items only', async () => {
-      const s = make({ historyLimit: 100 });
+      const s = await make({ historyLimit: 100 });
       for (const n of ['a', 'b', 'c', 'd']) await s.create(key(n), obj(n, {}, { even: String(n === 'b' || n === 'd') }));
       const page = await s.list(prefix, { limit: 1, filter: (o) => o.metadata.labels?.even === 'true' });
       assert.deepEqual(page.items.map((o) => o.metadata.name), ['b']);
@@ -100,7 +101,7 @@ export function storageContract(name: string, make: (opts: { historyLimit: numbe
     });
 
     it('a snapshot older than the history is refused with Expired', async () => {
-      const s = make({ historyLimit: 3 });
+      const s = await make({ historyLimit: 3 });
       await s.create(key('a'), obj('a'));
       const old = await s.revision();
       for (let i = 0; i < 5; i++) await s.guaranteedUpdate(key('a'), (o) => ({ ...o, data: { i: String(i) } }));
@@ -108,7 +109,7 @@ export function storageContract(name: string, make: (opts: { historyLimit: numbe
     });
 
     it('guaranteed update bumps the revision; an identical result writes nothing', async () => {
-      const s = make({ historyLimit: 100 });
+      const s = await make({ historyLimit: 100 });
       const a = await s.create(key('a'), obj('a'));
       const same = await s.guaranteedUpdate(key('a'), (o) => ({ ...o }));
       assert.equal(same.changed, false);
@@ -121,7 +122,7 @@ export function storageContract(name: string, make: (opts: { historyLimit: numbe
     });
 
     it('delete removes, stamps a new revision, and checks preconditions', async () => {
-      const s = make({ historyLimit: 100 });
+      const s = await make({ historyLimit: 100 });
       const a = await s.create(key('a'), { ...obj('a'), metadata: { ...obj('a').metadata, uid: 'u1' } });
       await assert.rejects(s.delete(key('a'), { uid: 'other' }), (e: unknown) => e instanceof StorageError && e.code === 'PreconditionFailed' && e.details.actual === 'u1');
       await assert.rejects(s.delete(key('a'), { resourceVersion: '999' }), (e: unknown) => e instanceof StorageError && e.code === 'PreconditionFailed');
@@ -132,7 +133,7 @@ export function storageContract(name: string, make: (opts: { historyLimit: numbe
     });
 
     it('watch without a revision sends ADDED for current objects, then live events', async () => {
-      const s = make({ historyLimit: 100 });
+      const s = await make({ historyLimit: 100 });
       await s.create(key('a'), obj('a'));
       await s.create(key('b'), obj('b'));
       const w = s.watch(prefix);
@@ -144,7 +145,7 @@ export function storageContract(name: string, make: (opts: { historyLimit: numbe
     });
 
     it('watch from a revision replays every later event exactly once, in order, then streams', async () => {
-      const s = make({ historyLimit: 100 });
+      const s = await make({ historyLimit: 100 });
       await s.create(key('a'), obj('a'));
       const from = await s.revision();
       await s.create(key('b'), obj('b'));
@@ -160,7 +161,7 @@ export function storageContract(name: string, make: (opts: { historyLimit: numbe
     });
 
     it('watch from the current revision sends nothing old', async () => {
-      const s = make({ historyLimit: 100 });
+      const s = await make({ historyLimit: 100 });
       await s.create(key('a'), obj('a'));
       const w = s.watch(prefix, { fromRevision: await s.revision() });
       assert.deepEqual(w.take(), []);
@@ -170,9 +171,13 @@ export function storageContract(name: string, make: (opts: { historyLimit: numbe
     });
 
     it('watch from a revision older than the history fails with Expired and the upstream text', async () => {
-      const s = make({ historyLimit: 2 });
+      const s = await make({ historyLimit: 2 });
+      const witness = s.watch(prefix, { fromRevision: await s.revision() });
       await s.create(key('a'), obj('a'));
       for (let i = 0; i < 4; i++) await s.guaranteedUpdate(key('a'), (o) => ({ ...o, data: { i: String(i) } }));
+      // Once a watcher has all five events, the store's window has moved past them.
+      assert.equal((await collect(witness, 5)).length, 5);
+      witness.stop();
       assert.throws(
         () => s.watch(prefix, { fromRevision: 1 }),
         (e: unknown) => e instanceof StorageError && e.code === 'Expired' && /^too old resource version: 1 \(\d+\)$/.test(e.message),
@@ -182,7 +187,7 @@ export function storageContract(name: string, make: (opts: { historyLimit: numbe
     });
 
     it('a filtered watch sees objects entering and leaving the selection as ADDED and DELETED', async () => {
-      const s = make({ historyLimit: 100 });
+      const s = await make({ historyLimit: 100 });
       await s.create(key('a'), obj('a', {}, { app: 'x' }));
       const w = s.watch(prefix, { fromRevision: await s.revision(), filter: (o) => o.metadata.labels?.app === 'web' });
       const setApp = (app: string) => (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, labels: { app } } });
@@ -199,19 +204,27 @@ export function storageContract(name: string, make: (opts: { historyLimit: numbe
     });
 
     it('a watcher that falls too far behind is disconnected; writers never block', async () => {
-      const s = make({ historyLimit: 100 });
+      const s = await make({ historyLimit: 100 });
       await s.create(key('a'), obj('a'));
       const w = s.watch(prefix, { fromRevision: await s.revision(), bufferLimit: 5 });
+      const witness = s.watch(prefix, { fromRevision: await s.revision() });
       for (let i = 0; i < 10; i++) await s.guaranteedUpdate(key('a'), (o) => ({ ...o, data: { i: String(i) } }));
+      // Once another watcher has all ten events, the slow one has been offered them too.
+      assert.equal((await collect(witness, 10)).length, 10);
+      witness.stop();
       assert.equal(w.closed, true);
       assert.match(w.closeReason ?? '', /too slow/);
     });
 
     it('bookmarks carry the current revision', async () => {
-      const s = make({ historyLimit: 100 });
+      const s = await make({ historyLimit: 100 });
       await s.create(key('a'), obj('a'));
       const w = s.watch(prefix, { fromRevision: await s.revision() });
+      const secrets = s.watch('/core/secrets/', { fromRevision: await s.revision() });
       await s.create('/core/secrets/ns/x', obj('x'));
+      // A bookmark carries the revision the watch has reached: wait until the store's watches have this write.
+      await collect(secrets, 1);
+      secrets.stop();
       w.requestBookmark();
       const [b] = await collect(w, 1);
       assert.equal(b?.type, 'BOOKMARK');
@@ -220,7 +233,7 @@ export function storageContract(name: string, make: (opts: { historyLimit: numbe
     });
 
     it('many concurrent watchers each see every event in revision order', async () => {
-      const s = make({ historyLimit: 1000 });
+      const s = await make({ historyLimit: 1000 });
       const from = await s.revision();
       const watchers = Array.from({ length: 20 }, () => s.watch(prefix, { fromRevision: from }));
       await Promise.all(Array.from({ length: 50 }, (_, i) => s.create(key(`o${i}`), obj(`o${i}`))));
