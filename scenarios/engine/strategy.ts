@@ -5,7 +5,8 @@
 //
 // default  arrival order, one request at a time, nothing held, timers at quiescence, no faults.
 // random   uniform over the enabled choices at each step; watch items held back at a fixed rate.
-// pct      Burckhardt et al., ASPLOS 2010: random actor priorities, depth−1 priority change points.
+// pct      Burckhardt et al., ASPLOS 2010: random actor priorities, depth−1 priority change points; an
+//          actor's waiting requests (its goroutines) go in together.
 // faults   random, plus faults at a low rate on the requests of the actors a case names as fault-tolerant.
 // replay   the decisions of a schedule file (see schedule.ts), defaults elsewhere.
 import type { Random } from '../../apiserver/machinery/random.ts';
@@ -208,7 +209,9 @@ export class PctStrategy implements Strategy {
     };
     // An actor's held watch items before its requests, each in order: the first option of an actor wins ties.
     view.held.forEach((h, i) => consider(h.key.actor, () => out.release.push(i)));
-    view.requests.forEach((r, i) => consider(r.key.actor, () => out.admit.push(i)));
+    // An actor is one process: its waiting requests come from different goroutines, which run
+    // concurrently, so the chosen actor's requests all go in together.
+    view.requests.forEach((r) => consider(r.key.actor, () => view.requests.forEach((o, j) => o.key.actor === r.key.actor && out.admit.push(j))));
     if (view.timer) consider(clockActor, () => (out.fireTimer = true));
     if (!best) return out;
     (best as { apply: () => void }).apply();
