@@ -106,6 +106,19 @@ scenario
     process.exitCode = await replayCommand(file, o);
   });
 
+scenario
+  .command('mutants')
+  .description("explore each case's mutants (broken fixes: must be killed) and equivalent fixes (must hold)")
+  .argument('[name]', 'a scenario name, or all', 'all')
+  .option('--schedules <n>', 'schedules per strategy', (v: string) => positive('--schedules')(v), 200)
+  .option('--seed <s>', 'the first seed', (v: string) => int('--seed')(v), 1)
+  .option('--depth <d>', "PCT's bug depth", (v: string) => positive('--depth')(v), 2)
+  .option('--json', 'print one JSON document {"results": [...]} on stdout')
+  .action(async (name: string, o: { schedules: number; seed: number; depth: number; json?: boolean }) => {
+    const { mutantsCommand } = await import('./mutants.ts');
+    process.exitCode = await mutantsCommand(name, o);
+  });
+
 function positive(name: string) {
   return (v: string): number => {
     const n = Number(v);

@@ -33,6 +33,8 @@ export interface RunOptions {
   hints?: boolean;
   /** Test-only: the names the door knows actors by. */
   actorAlias?: (actor: string) => string;
+  /** Run one of the case's mutants or equivalent fixes (the fixed variant with it in place of the fix). */
+  mutant?: string;
 }
 
 /** The strategy's own random stream: derived from the seed, apart from the one the world's parts draw from. */
@@ -51,7 +53,9 @@ export async function runCase(c: ScenarioCase, variant: Variant, seed: number, o
   const strategy = strategyFor(seed, opts);
   const hints = opts.hints ?? (strategy.name === 'default' && !opts.replay);
   const world = await World.create({ seed, servers: c.servers ?? 1, logger: opts.logger, strategy, hints, faultTolerant: c.faultTolerant, ...(opts.actorAlias ? { actorAlias: opts.actorAlias } : {}) });
-  const ctx: ScenarioContext = { world, variant, fixed: variant === 'fixed', seed };
+  if (opts.mutant !== undefined && !(c.mutants ?? []).some((m) => m.name === opts.mutant)) throw new Error(`${c.name} has no mutant "${opts.mutant}"`);
+  if (opts.mutant !== undefined && variant !== 'fixed') throw new Error('a mutant replaces the fix: run it as the fixed variant');
+  const ctx: ScenarioContext = { world, variant, fixed: variant === 'fixed', seed, ...(opts.mutant !== undefined ? { mutant: opts.mutant } : {}) };
   const violations: Violation[] = [];
   const vacuous: string[] = [];
   const limitations: (Violation & { limitation: string })[] = [];
@@ -91,6 +95,7 @@ export async function runCase(c: ScenarioCase, variant: Variant, seed: number, o
   const result: RunResult = {
     scenario: c.name,
     variant,
+    ...(opts.mutant !== undefined ? { mutant: opts.mutant } : {}),
     seed,
     reproduced,
     expected,

@@ -19,6 +19,12 @@ export interface ScenarioContext {
   variant: Variant;
   /** Pass to every component that carries the documented race. */
   fixed: boolean;
+  /**
+   * The fixed variant with one of the case's mutants (a broken or half fix) or equivalent fixes in place of
+   * upstream's fix: pass it to the component that carries the fix, which selects the code path by it, as it
+   * does by `fixed`. Undefined: upstream's fix (or bug).
+   */
+  mutant?: string;
   seed: number;
 }
 
@@ -57,6 +63,18 @@ export interface KnownLimitation {
   matches(v: Violation, history: readonly HistoryEntry[]): boolean;
 }
 
+/**
+ * A small named change of the fixed code path. A `mutant` breaks the fix (or half-fixes it) and must be
+ * killed: some explored schedule violates an invariant. An `equivalent` fix is a different correct fix
+ * and must hold on every schedule. Both run as the fixed variant with ScenarioContext.mutant set.
+ */
+export interface Mutant {
+  name: string;
+  kind: 'mutant' | 'equivalent';
+  /** What the change is, in the component's terms. */
+  description: string;
+}
+
 export interface ScenarioCase {
   name: string;
   title: string;
@@ -75,11 +93,15 @@ export interface ScenarioCase {
   preconditions?: Precondition[];
   /** Ways the fixed variant still fails upstream (see KnownLimitation). */
   knownLimitations?: KnownLimitation[];
+  /** Broken fixes that must be killed and different correct fixes that must hold (see Mutant). */
+  mutants?: Mutant[];
 }
 
 export interface RunResult {
   scenario: string;
   variant: Variant;
+  /** The mutant or equivalent fix that ran in place of upstream's fix, if any. */
+  mutant?: string;
   seed: number;
   /** Some invariant was violated: the race happened. */
   reproduced: boolean;
