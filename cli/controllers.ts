@@ -9,8 +9,9 @@ import { newCapiControllerManager } from '../controllers/clusterapi/manager.ts';
 import { deviceTaintEvictionProcess } from '../controllers/devicetainteviction/controller.ts';
 import { managerProcess, Supervisor, type ProcessSpec } from '../controllers/runtime/supervisor.ts';
 
-export const controllerNames = ['clusterapi', 'devicetainteviction', 'capsule'] as const;
-export type ControllerName = (typeof controllerNames)[number];
+import { controllerNames, type ControllerName } from './controllernames.ts';
+
+export { controllerNames, type ControllerName };
 
 export interface ControllersOptions {
   kc: k8s.KubeConfig;
@@ -58,13 +59,4 @@ export function startControllers(opts: ControllersOptions): RunningControllers {
       await Promise.all([...supervisors.values()].map((s) => s.stop()));
     },
   };
-}
-
-export function parseOnly(value: string | undefined): ControllerName[] | undefined {
-  if (!value) return undefined;
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) {
-    if (!(controllerNames as readonly string[]).includes(n)) throw new Error(`unknown controller "${n}"; known: ${controllerNames.join(', ')}`);
-  }
-  return names as ControllerName[];
 }

@@ -4,6 +4,7 @@ import { writeReport, textTimeline } from '../scenarios/engine/report.ts';
 import { runCase } from '../scenarios/engine/runner.ts';
 import type { RunResult, ScenarioCase, Variant } from '../scenarios/engine/types.ts';
 import { cases, findCase } from '../scenarios/cases/index.ts';
+import { CliError } from './errors.ts';
 
 export function listScenarios(): void {
   const width = Math.max(...cases.map((c) => c.name.length));
@@ -50,10 +51,7 @@ function summarize(results: readonly RunResult[]): Summary {
 
 export async function runScenarios(target: string, opts: RunOptions): Promise<number> {
   const selected: ScenarioCase[] = target === 'all' ? [...cases] : [findCase(target)].filter((c): c is ScenarioCase => !!c);
-  if (selected.length === 0) {
-    console.error(`unknown scenario "${target}"; try: racelab scenario list`);
-    return 2;
-  }
+  if (selected.length === 0) throw new CliError(`unknown scenario "${target}"`, `racelab scenario list shows the names; or run all`);
   const variants: Variant[] = opts.variant === 'both' ? ['buggy', 'fixed'] : [opts.variant];
   const seeds = opts.seed !== undefined ? [opts.seed] : Array.from({ length: opts.seeds ?? 1 }, (_, i) => i + 1);
   const total = selected.length * variants.length * seeds.length;

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { startApiServer } from '../apiserver/apiserver.ts';
 import { createLogger } from '../apiserver/machinery/log.ts';
 import { kubeconfigYaml } from '../clients/kube/kubeconfig.ts';
+import { fileError } from './errors.ts';
 
 export interface ServeOptions {
   port: number;
@@ -14,7 +15,14 @@ export interface ServeOptions {
 export async function serve(opts: ServeOptions): Promise<void> {
   const logger = createLogger({ name: 'apiserver' });
   const server = await startApiServer({ port: opts.port, host: opts.host, logger, watchHistory: opts.watchHistory });
-  if (opts.kubeconfig) writeFileSync(opts.kubeconfig, kubeconfigYaml(server.url, 'admin'));
+  if (opts.kubeconfig) {
+    try {
+      writeFileSync(opts.kubeconfig, kubeconfigYaml(server.url, 'admin'));
+    } catch (e) {
+      await server.close();
+      throw fileError('write', 'kubeconfig', opts.kubeconfig, e, 'pass --kubeconfig with a path in an existing, writable folder');
+    }
+  }
   // Printed once the server answers: scripts wait for this line.
   console.log(`racelab API server listening on ${server.url}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);
   await new Promise<void>((resolve) => {

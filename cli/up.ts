@@ -6,6 +6,7 @@ import { RealClock } from '../apiserver/machinery/clock.ts';
 import { createLogger } from '../apiserver/machinery/log.ts';
 import { ActorKubeConfig } from '../clients/kube/actor.ts';
 import { kubeconfigYaml } from '../clients/kube/kubeconfig.ts';
+import { fileError } from './errors.ts';
 import { startControllers, type ControllerName } from './controllers.ts';
 import { seedDemo, startNodeAgent } from './demo.ts';
 
@@ -22,7 +23,14 @@ export async function up(opts: UpOptions): Promise<void> {
   const logger = createLogger({ name: 'racelab' });
   const clock = new RealClock();
   const server = await startApiServer({ port: opts.port, host: opts.host, logger: logger.child({ component: 'apiserver' }), clock });
-  if (opts.kubeconfig) writeFileSync(opts.kubeconfig, kubeconfigYaml(server.url, 'admin'));
+  if (opts.kubeconfig) {
+    try {
+      writeFileSync(opts.kubeconfig, kubeconfigYaml(server.url, 'admin'));
+    } catch (e) {
+      await server.close();
+      throw fileError('write', 'kubeconfig', opts.kubeconfig, e, 'pass --kubeconfig with a path in an existing, writable folder');
+    }
+  }
   const controllers = startControllers({ kc: ActorKubeConfig.forServer(server.url, 'controller-manager'), fixed: opts.fixed, only: opts.only, logger, clock });
   let stopNode: (() => Promise<void>) | undefined;
   if (!opts.empty) {

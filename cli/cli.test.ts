@@ -1,0 +1,133 @@
+// The racelab command as users run it (node bin/racelab.js: the built bundle, in-process): every usage
+// error and every failure to start says `error: …` and a hint, without a stack trace, with exit code 2;
+// --version names the commit; a signal sent to npx reaches the server.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { eventually, tempDir } from './testing/kubectl.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function racelab(args: readonly string[]): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/racelab.js', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RACELAB_LOG: 'warn', RACELAB_DEBUG: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+before(() => {
+  // Build once here, so the runs below do not race to rebuild a stale bundle.
+  const r = spawnSync(process.execPath, ['bin/build.js'], { cwd: root, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});
+
+/** Runs the command and checks it failed as a user error should: exit 2, `error:` first, a hint, no stack. */
+async function failsWith(args: readonly string[], message: RegExp, hint: RegExp): Promise<void> {
+  const r = await racelab(args);
+  const what = `racelab ${args.join(' ')}\nexit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+  assert.equal(r.code, 2, what);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.match(lines[0] ?? '', /^error: /, what);
+  assert.match(lines[0] ?? '', message, what);
+  assert.match(lines[1] ?? '', /^hint: /, what);
+  assert.match(lines[1] ?? '', hint, what);
+  assert.equal(lines.length, 2, what);
+  assert.doesNotMatch(r.stderr, /^\s+at /m, what);
+}
+
+test('bad option values are usage errors, with what is allowed', async () => {
+  await failsWith(['serve', '--port', '70000'], /--port .*'70000' is invalid\. A port is a whole number from 0 \(any free port\) to 65535/, /racelab serve --help/);
+  await failsWith(['up', '--port', '-1'], /'-1' is invalid\. A port/, /racelab up --help/);
+  await failsWith(['serve', '--port', 'http'], /'http' is invalid/, /racelab serve --help/);
+  await failsWith(['serve', '--watch-history', '0'], /--watch-history is a whole number of at least 1/, /serve --help/);
+  await failsWith(['scenario', 'run', 'all', '--variant', 'bogus'], /'bogus' is invalid\. Allowed: buggy, fixed, both/, /racelab scenario run --help/);
+  await failsWith(['up', '--variant', 'both'], /'both' is invalid\. Allowed: fixed, buggy/, /racelab up --help/);
+  await failsWith(['scenario', 'run', 'all', '--seeds', '0'], /--seeds is a whole number of at least 1/, /scenario run --help/);
+  await failsWith(['scenario', 'run', 'all', '--seeds', '2.5'], /--seeds is a whole number/, /scenario run --help/);
+  await failsWith(['scenario', 'run', 'all', '--seed', '1', '--seeds', '2'], /cannot be used with/, /scenario run --help/);
+  await failsWith(['up', '--only', 'clusterapi,nope'], /Unknown "nope"; allowed: clusterapi, devicetainteviction, capsule/, /up --help/);
+  await failsWith(['controllers', '--server', 'localhost'], /Give .*URL/, /controllers --help/);
+});
+
+test('missing arguments, unknown commands and unknown scenarios are usage errors', async () => {
+  await failsWith(['controllers'], /needs a server: give --kubeconfig FILE or --server URL/, /racelab controllers --server http:\/\/127\.0\.0\.1:6443/);
+  await failsWith(['scenario', 'run'], /missing required argument 'name'/, /scenario run --help/);
+  await failsWith(['scenario', 'run', 'no-such-race'], /unknown scenario "no-such-race"/, /racelab scenario list/);
+  await failsWith(['serve', '--bogus'], /unknown option '--bogus'/, /racelab serve --help/);
+  await failsWith(['frobnicate'], /unknown command 'frobnicate'/, /racelab --help lists the commands/);
+});
+
+test('a port in use, an address not of this machine and a host that does not resolve: error and hint', async (t) => {
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  t.after(() => busy.close());
+  const port = (busy.address() as AddressInfo).port;
+  await failsWith(['serve', '--port', String(port)], new RegExp(`port ${port} is in use on 127\\.0\\.0\\.1`), /stop the other racelab .* or pass another --port \(0 picks a free one\)/);
+  await failsWith(['up', '--port', String(port), '--empty'], new RegExp(`port ${port} is in use`), /--port/);
+  await failsWith(['serve', '--port', '0', '--host', '203.0.113.7'], /cannot bind to 203\.0\.113\.7: it is not an address of this machine/, /--host 127\.0\.0\.1/);
+  await failsWith(['serve', '--port', '0', '--host', 'no-such-host.invalid'], /cannot resolve host no-such-host\.invalid/, /--host 127\.0\.0\.1/);
+});
+
+test('kubeconfig files that cannot be read or written: which file and why', async (t) => {
+  const tmp = tempDir('racelab-cli-');
+  t.after(() => tmp.remove());
+  await failsWith(['controllers', '--kubeconfig', `${tmp.dir}/missing`], new RegExp(`cannot read kubeconfig ${tmp.dir}/missing: no such file`), /racelab kubeconfig --server/);
+  const garbage = `${tmp.dir}/garbage`;
+  await import('node:fs').then((fs) => fs.writeFileSync(garbage, 'not: [yaml\n'));
+  await failsWith(['controllers', '--kubeconfig', garbage], new RegExp(`cannot read kubeconfig ${garbage}: `), /racelab serve --kubeconfig FILE/);
+  const empty = `${tmp.dir}/empty`;
+  await import('node:fs').then((fs) => fs.writeFileSync(empty, 'apiVersion: v1\nkind: Config\n'));
+  await failsWith(['controllers', '--kubeconfig', empty], /names no server/, /racelab kubeconfig --server/);
+  await failsWith(['serve', '--port', '0', '--kubeconfig', `${tmp.dir}/no/such/dir/kc`], /cannot write kubeconfig .*: its folder does not exist/, /writable folder/);
+});
+
+test('--version prints the package version and the git commit', async () => {
+  const r = await racelab(['--version']);
+  assert.equal(r.code, 0, r.stderr);
+  const head = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
+  assert.match(r.stdout, new RegExp(`^racelab 0\\.1\\.0 \\(commit ${head}(-dirty)?\\)\\n$`));
+});
+
+test('a successful command exits 0; --help too', async () => {
+  const list = await racelab(['scenario', 'list']);
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stdout, /^clusterctl-move-finalizer /m);
+  const help = await racelab(['serve', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--port <port> +port to listen on, 0 to 65535/);
+});
+
+test('npx racelab serve: SIGTERM to npx stops the server itself (no orphan holding the port)', async (t) => {
+  const child = spawn('npx', ['racelab', 'serve', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RACELAB_LOG: 'warn' } });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await eventually('the listening line', async () => /listening on (http:\/\/\S+)/.exec(out)?.[1]);
+  assert.equal((await fetch(`${url}/readyz`)).status, 200);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.kill(child.pid as number, 'SIGTERM');
+  await exited;
+  // npm passes the signal to its `sh -c` only; the server notices its parent went away and shuts down.
+  await eventually('the server to stop listening', async () => {
+    try {
+      await fetch(`${url}/readyz`);
+      return undefined;
+    } catch {
+      return true;
+    }
+  });
+});

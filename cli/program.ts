@@ -1,0 +1,135 @@
+// The racelab command line. runCli() is the whole command, errors included (cli/errors.ts): the process
+// entry point (cli/main.ts) and the CLI tests both call it.
+import { Command, Option } from 'commander';
+import { controllerNames } from './controllernames.ts';
+import { CliError, exitCodes, reportError } from './errors.ts';
+import { atLeast, listOf, oneOf, port, url } from './options.ts';
+
+export interface CliIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const processIo: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+/** The command tree. `done(code)` records a command's exit code (0 unless it says otherwise). */
+function buildProgram(io: CliIo, done: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('racelab')
+    .description('A miniature Kubernetes control plane for reproducing controller races on demand')
+    .option('-V, --version', 'print the version and the git commit')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showSuggestionAfterError(true);
+  const portOption = () => new Option('--port <port>', 'port to listen on, 0 to 65535 (0: any free port)').argParser(port).default(6443);
+  const hostOption = () => new Option('--host <host>', 'address to bind (0.0.0.0: every interface)').default('127.0.0.1');
+  const onlyOption = () => new Option('--only <names>', `comma-separated subset of: ${controllerNames.join(', ')}`).argParser(listOf(controllerNames));
+  const fixedOrBuggy = (what: string) => new Option('--variant <variant>', `${what}: fixed or buggy`).argParser(oneOf(['fixed', 'buggy'] as const)).default('fixed');
+
+  program
+    .command('serve')
+    .description('run the in-memory API server')
+    .addOption(portOption())
+    .addOption(hostOption())
+    .option('--kubeconfig <file>', 'write a kubeconfig for kubectl and client-node to this file')
+    .option('--watch-history <n>', 'watch events kept (at least 1); older resourceVersions get 410 Expired', atLeast(1, '--watch-history'))
+    .action(async (o: { port: number; host: string; kubeconfig?: string; watchHistory?: number }) => {
+      const { serve } = await import('./serve.ts');
+      await serve(o);
+    });
+
+  program
+    .command('controllers')
+    .description('run the controller manager (every controller) against a racelab server')
+    .option('--kubeconfig <file>', 'kubeconfig of the server')
+    .option('--server <url>', 'the server URL, instead of a kubeconfig', url)
+    .addOption(fixedOrBuggy('controller variant'))
+    .addOption(onlyOption())
+    .action(async (o: { kubeconfig?: string; server?: string; variant: 'fixed' | 'buggy'; only?: (typeof controllerNames)[number][] }) => {
+      if (!o.kubeconfig && !o.server) throw new CliError('racelab controllers needs a server: give --kubeconfig FILE or --server URL', 'racelab controllers --server http://127.0.0.1:6443');
+      const { runControllers } = await import('./controllersprocess.ts');
+      await runControllers({ kubeconfig: o.kubeconfig, server: o.server, fixed: o.variant === 'fixed', only: o.only });
+    });
+
+  program
+    .command('up')
+    .description('the API server and every controller in one process, with a demo world')
+    .addOption(portOption())
+    .addOption(hostOption())
+    .option('--kubeconfig <file>', 'write a kubeconfig to this file')
+    .option('--empty', 'do not seed the demo world')
+    .addOption(fixedOrBuggy('controller variant'))
+    .addOption(onlyOption())
+    .action(async (o: { port: number; host: string; kubeconfig?: string; empty?: boolean; variant: 'fixed' | 'buggy'; only?: (typeof controllerNames)[number][] }) => {
+      const { up } = await import('./up.ts');
+      await up({ port: o.port, host: o.host, kubeconfig: o.kubeconfig, empty: o.empty, fixed: o.variant === 'fixed', only: o.only });
+    });
+
+  program
+    .command('kubeconfig')
+    .description('print a kubeconfig for a racelab server')
+    .requiredOption('--server <url>', 'the server URL, e.g. http://127.0.0.1:6443', url)
+    .option('--user <name>', 'the user (and bearer token)', 'admin')
+    .action(async (o: { server: string; user: string }) => {
+      const { kubeconfigYaml } = await import('../clients/kube/kubeconfig.ts');
+      io.out(kubeconfigYaml(o.server, o.user));
+    });
+
+  const scenario = program.command('scenario').description('reproduce documented controller races');
+  scenario
+    .command('list')
+    .description('list the scenarios')
+    .action(async () => {
+      const { listScenarios } = await import('./scenario.ts');
+      listScenarios();
+    });
+  scenario
+    .command('run')
+    .description('run a scenario (or all) for the buggy and/or fixed variant')
+    .argument('<name>', 'a scenario name (racelab scenario list), or all')
+    .addOption(new Option('--variant <variant>', 'buggy, fixed or both').argParser(oneOf(['buggy', 'fixed', 'both'] as const)).default('both'))
+    .addOption(new Option('--seeds <n>', 'run seeds 1..n (n at least 1)').argParser(atLeast(1, '--seeds')).conflicts('seed'))
+    .addOption(new Option('--seed <s>', 'run this one seed (0 or more)').argParser(atLeast(0, '--seed')))
+    .option('--json', 'print machine-readable results on stdout')
+    .option('--quiet', 'print only the results table, not the races')
+    .option('--report <dir>', 'write an HTML timeline per run into this folder')
+    .action(async (name: string, o: { variant: 'buggy' | 'fixed' | 'both'; seeds?: number; seed?: number; json?: boolean; quiet?: boolean; report?: string }) => {
+      const { runScenarios } = await import('./scenario.ts');
+      done(await runScenarios(name, o));
+    });
+  return program;
+}
+
+/** The words of the command being run (`racelab scenario run`), for the hint after a usage error. */
+function commandPath(program: Command, argv: readonly string[]): string {
+  const path = ['racelab'];
+  let cmd: Command | undefined = program;
+  for (const word of argv) {
+    if (word.startsWith('-')) break;
+    const sub: Command | undefined = cmd?.commands.find((c) => c.name() === word);
+    if (!sub) break;
+    path.push(word);
+    cmd = sub;
+  }
+  return path.join(' ');
+}
+
+/** Runs the command for these arguments (without node and the script) and returns its exit code. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    const { versionText } = await import('./version.ts');
+    io.out(`${versionText()}\n`);
+    return exitCodes.ok;
+  }
+  let code: number = exitCodes.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    return reportError(e, io, commandPath(program, argv));
+  }
+}
