@@ -131,3 +131,26 @@ test('npx racelab serve: SIGTERM to npx stops the server itself (no orphan holdi
     }
   });
 });
+
+test('scenario run <one case> shows the race it reproduced; --quiet only the table; progress on stderr in every mode', async () => {
+  const shown = await racelab(['scenario', 'run', 'demo-lost-update', '--variant', 'buggy']);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, /^✓ demo-lost-update buggy seed 1: the race reproduced$/m);
+  assert.match(shown.stdout, /^ {4}✗ 1 no-lost-update: 2 increments were acknowledged but the counter is 1/m);
+  assert.match(shown.stdout, /^ {2}✗ #\d+ +writer-[ab] +→ PATCH configmaps\/default\/counter/m);
+  assert.match(shown.stdout, /^1 passed, 0 failed$/m);
+  // Off a terminal, a line per case on stderr.
+  assert.match(shown.stderr, /^\[1\/1\] demo-lost-update buggy: 1 run, 1 reproduced, 1 as expected \(\d+ ms\)$/m);
+
+  const quiet = await racelab(['scenario', 'run', 'demo-lost-update', '--variant', 'buggy', '--quiet']);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.doesNotMatch(quiet.stdout, /race reproduced|no-lost-update/);
+  assert.match(quiet.stdout, /^demo-lost-update +1\/1 +- +\d+ ms$/m);
+
+  const json = await racelab(['scenario', 'run', 'demo-lost-update', '--seeds', '2', '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const parsed = JSON.parse(json.stdout) as { summary: { runs: number; failed: number } };
+  assert.deepEqual([parsed.summary.runs, parsed.summary.failed], [4, 0]);
+  assert.match(json.stderr, /^\[2\/4\] demo-lost-update buggy: 2 runs, 2 reproduced, 2 as expected/m);
+  assert.match(json.stderr, /^\[4\/4\] demo-lost-update fixed: 2 runs, 0 reproduced, 2 as expected/m);
+});

@@ -503,13 +503,13 @@ function codeAnsi(code: number): string {
   return ansi.green;
 }
 
-function textLineOf(row: Row): TextLine {
+function textLineOf(row: Row, bodies = false): TextLine {
   const e = row.entry;
   const line: TextLine = { seq: e.seq, actor: e.actor, body: '', bodyColor: '', markers: [], violations: [...new Set(row.violations.map((v) => v.invariant))] };
   const resp: ResponseEntry | undefined = e.type === 'response' ? e : row.pair?.type === 'response' ? row.pair : undefined;
   switch (e.type) {
     case 'request':
-      line.body = `→ ${requestText(e)}`;
+      line.body = `→ ${requestText(e)}${bodies && e.body ? ` ${e.body}` : ''}`;
       if (row.joined) {
         line.code = responseCode(row.joined);
         line.codeColor = codeAnsi(row.joined.code);
@@ -570,12 +570,32 @@ function visibleLength(s: string): number {
   return [...s].length;
 }
 
-export function textTimeline(run: RunReport, opts: { width?: number; limit?: number; color?: boolean } = {}): string {
+export interface TextTimelineOptions {
+  width?: number;
+  /** At most this many lines, around the violating ones. */
+  limit?: number;
+  color?: boolean;
+  /** Only the rows showing these seqs, with a `⋯ N entries` line for each gap (explain.ts picks them). */
+  focus?: ReadonlySet<number>;
+  /** List the violations after the timeline (default true). */
+  summary?: boolean;
+  /** Request bodies (their summaries) after the request line. */
+  bodies?: boolean;
+  /** Mark violating rows with the violation's number in the run's list (`✗ 1,2`) instead of its name. */
+  numbered?: boolean;
+}
+
+export function textTimeline(run: RunReport, opts: TextTimelineOptions = {}): string {
   const width = opts.width ?? textDefaultWidthChars;
   const color = opts.color ?? false;
   const paint = (s: string, ...codes: string[]): string => (color && codes.some(Boolean) && s ? `${codes.join('')}${s}${ansi.reset}` : s);
   const model = buildModel(run);
-  const lines = model.rows.map(textLineOf);
+  const numbers = new Map([...new Set(run.violations.map((v) => v.invariant))].map((name, i) => [oneLine(name), String(i + 1)]));
+  const lines = model.rows.map((row) => {
+    const line = textLineOf(row, opts.bodies);
+    if (opts.numbered) line.violations = line.violations.map((v) => numbers.get(v) ?? v);
+    return line;
+  });
   const seqWidth = Math.max(2, ...lines.map((l) => String(l.seq).length + 1));
   const actorWidth = Math.min(textActorMaxChars, Math.max(5, ...model.actors.map((a) => visibleLength(a))));
 
@@ -624,10 +644,26 @@ export function textTimeline(run: RunReport, opts: { width?: number; limit?: num
     end = Math.min(lines.length, start + limit);
   }
   const out: string[] = [];
-  if (start > 0) out.push(paint(`  … ${start} earlier entr${start === 1 ? 'y' : 'ies'}`, ansi.dim));
-  for (let i = start; i < end; i++) out.push(render(lines[i]!));
-  if (end < lines.length) out.push(paint(`  … ${lines.length - end} later entr${lines.length - end === 1 ? 'y' : 'ies'}`, ansi.dim));
-  if (run.violations.length) {
+  const entries = (n: number): string => `${n} ${n === 1 ? 'entry' : 'entries'}`;
+  if (opts.focus) {
+    const focus = opts.focus;
+    let skipped = 0;
+    model.rows.forEach((row, i) => {
+      if (!row.seqs.some((q) => focus.has(q))) {
+        skipped++;
+        return;
+      }
+      if (skipped) out.push(paint(`  ⋯ ${entries(skipped)}`, ansi.dim));
+      skipped = 0;
+      out.push(render(lines[i]!));
+    });
+    if (skipped) out.push(paint(`  ⋯ ${entries(skipped)}`, ansi.dim));
+  } else {
+    if (start > 0) out.push(paint(`  … ${start} earlier entr${start === 1 ? 'y' : 'ies'}`, ansi.dim));
+    for (let i = start; i < end; i++) out.push(render(lines[i]!));
+    if (end < lines.length) out.push(paint(`  … ${lines.length - end} later entr${lines.length - end === 1 ? 'y' : 'ies'}`, ansi.dim));
+  }
+  if (run.violations.length && opts.summary !== false) {
     out.push('');
     for (const v of run.violations) {
       const seqs = v.seqs.length ? `  (${v.seqs.map((s) => `#${s}`).join(', ')})` : '';
