@@ -33,6 +33,23 @@ before(() => {
   assert.equal(r.status, 0, r.stderr);
 });
 
+/** The keys of a one-line JSON object, repeats included (JSON.parse would keep only the last). */
+function topLevelKeys(line: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < line.length && line[j] !== '"') j += line[j] === '\\' ? 2 : 1;
+      if (depth === 1 && line[j + 1] === ':') keys.push(line.slice(i + 1, j));
+      i = j;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return keys;
+}
+
 /** Runs the command and checks it failed as a user error should: exit 2, `error:` first, a hint, no stack. */
 async function failsWith(args: readonly string[], message: RegExp, hint: RegExp): Promise<void> {
   const r = await racelab(args);
@@ -153,4 +170,35 @@ test('scenario run <one case> shows the race it reproduced; --quiet only the tab
   assert.deepEqual([parsed.summary.runs, parsed.summary.failed], [4, 0]);
   assert.match(json.stderr, /^\[2\/4\] demo-lost-update buggy: 2 runs, 2 reproduced, 2 as expected/m);
   assert.match(json.stderr, /^\[4\/4\] demo-lost-update fixed: 2 runs, 0 reproduced, 2 as expected/m);
+});
+
+test('racelab up: prints next steps; Ctrl-C stops it cleanly (INFO, exit 0); log lines carry each key once', async (t) => {
+  const tmp = tempDir('racelab-up-');
+  t.after(() => tmp.remove());
+  const kubeconfig = `${tmp.dir}/kubeconfig`;
+  const child = spawn(process.execPath, ['bin/racelab.js', 'up', '--port', '0', '--kubeconfig', kubeconfig], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RACELAB_LOG: 'info' } });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await eventually('the next steps', async () => (out.includes('Stop with Ctrl-C.') ? true : undefined));
+  const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+  assert.ok(url, out);
+  assert.match(out, new RegExp(`^ {2}kubectl --kubeconfig ${kubeconfig} get machinesets,machines$`, 'm'));
+  assert.ok(out.includes(`curl -s ${url}/racelab/v1/history`), out);
+  process.kill(child.pid as number, 'SIGINT');
+  assert.equal(await exited, 0, err);
+  const records = err.trim().split('\n').map((line) => {
+    const keys = topLevelKeys(line);
+    assert.equal(new Set(keys).size, keys.length, `a key repeats in ${line}`);
+    return JSON.parse(line) as { level: number; name: string; component?: string; msg: string };
+  });
+  assert.deepEqual(records.filter((r) => r.level >= 50), [], 'no ERROR line');
+  assert.ok(records.every((r) => r.name === 'racelab'));
+  assert.deepEqual(records.filter((r) => r.msg === 'controller stopped').map((r) => [r.level, r.component]), [[30, 'clusterapi'], [30, 'devicetainteviction'], [30, 'capsule']]);
+  assert.ok(records.some((r) => r.component === 'clusterapi/machineset-controller'), 'nested components extend');
 });

@@ -41,13 +41,18 @@ function specFor(name: ControllerName, opts: ControllersOptions, clock: Clock): 
 export function startControllers(opts: ControllersOptions): RunningControllers {
   const clock = opts.clock ?? new RealClock();
   const supervisors = new Map<ControllerName, Supervisor>();
+  let stopping = false;
   for (const name of opts.only ?? controllerNames) {
     const logger = opts.logger.child({ component: name });
     const sup = new Supervisor({
       spec: specFor(name, opts, clock),
       clock,
       logger,
-      onExit: (exit) => logger.error({ restartCount: sup.restartCount, reason: exit.reason, report: exit.report?.toString() }, 'controller process exited'),
+      // Returning because stop() cancelled it is the clean end; any other exit is a failure (restarted).
+      onExit: (exit) =>
+        stopping && exit.reason === 'Completed'
+          ? logger.info({ restartCount: sup.restartCount }, 'controller stopped')
+          : logger.error({ restartCount: sup.restartCount, reason: exit.reason, report: exit.report?.toString() }, 'controller process exited'),
     });
     sup.start();
     supervisors.set(name, sup);
@@ -56,6 +61,7 @@ export function startControllers(opts: ControllersOptions): RunningControllers {
   return {
     supervisors,
     stop: async () => {
+      stopping = true;
       await Promise.all([...supervisors.values()].map((s) => s.stop()));
     },
   };

@@ -27,12 +27,14 @@ function readKubeconfig(file: string): k8s.KubeConfig {
 }
 
 export async function runControllers(opts: ControllersCommandOptions): Promise<void> {
-  const logger = createLogger({ name: 'controller-manager' });
+  let stopping = false;
+  const logger = createLogger({ name: 'controller-manager', shuttingDown: () => stopping });
   const kc = opts.server ? ActorKubeConfig.forServer(opts.server, 'controller-manager') : ActorKubeConfig.from(readKubeconfig(opts.kubeconfig as string), 'controller-manager');
   const running = startControllers({ kc, fixed: opts.fixed, only: opts.only, logger });
   console.log(`racelab controller manager running ${[...running.supervisors.keys()].join(', ')} against ${kc.getCurrentCluster()?.server}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
+      stopping = true;
       logger.info({ signal }, 'shutting down');
       void running.stop().then(resolve);
     };

@@ -13,7 +13,8 @@ export interface ServeOptions {
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
-  const logger = createLogger({ name: 'apiserver' });
+  let stopping = false;
+  const logger = createLogger({ name: 'apiserver', shuttingDown: () => stopping });
   const server = await startApiServer({ port: opts.port, host: opts.host, logger, watchHistory: opts.watchHistory });
   if (opts.kubeconfig) {
     try {
@@ -27,6 +28,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   console.log(`racelab API server listening on ${server.url}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
+      stopping = true;
       logger.info({ signal }, 'shutting down');
       void server.close().then(resolve);
     };

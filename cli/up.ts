@@ -19,8 +19,25 @@ export interface UpOptions {
   only?: ControllerName[];
 }
 
+/** What to try next, printed once the control plane answers. */
+export function nextSteps(url: string, opts: Pick<UpOptions, 'kubeconfig' | 'empty'>): string {
+  const kubectl = `kubectl --kubeconfig ${opts.kubeconfig ?? 'kubeconfig'}`;
+  const lines = ['', 'Next steps, in another terminal:'];
+  if (!opts.kubeconfig) lines.push(`  racelab kubeconfig --server ${url} > kubeconfig      # no --kubeconfig was given: write one`);
+  lines.push(
+    ...(opts.empty
+      ? [`  ${kubectl} get namespaces`, `  ${kubectl} api-resources | grep cluster.x-k8s.io`]
+      : [`  ${kubectl} get machinesets,machines`, `  ${kubectl} get pods,resourceslices`]),
+    `  curl -s ${url}/racelab/v1/history | head -c 600     # every request, reply and watch delivery, in order`,
+    'Stop with Ctrl-C.',
+    '',
+  );
+  return lines.join('\n');
+}
+
 export async function up(opts: UpOptions): Promise<void> {
-  const logger = createLogger({ name: 'racelab' });
+  let stopping = false;
+  const logger = createLogger({ name: 'racelab', shuttingDown: () => stopping });
   const clock = new RealClock();
   const server = await startApiServer({ port: opts.port, host: opts.host, logger: logger.child({ component: 'apiserver' }), clock });
   if (opts.kubeconfig) {
@@ -38,8 +55,10 @@ export async function up(opts: UpOptions): Promise<void> {
     stopNode = await startNodeAgent(ActorKubeConfig.forServer(server.url, 'kubelet-node-1'), clock, logger);
   }
   console.log(`racelab control plane listening on ${server.url}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);
+  console.log(nextSteps(server.url, opts));
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
+      stopping = true;
       logger.info({ signal }, 'shutting down');
       void (async () => {
         await stopNode?.();
