@@ -64,6 +64,13 @@ function extending(logger: Logger, root: Logger, bound: Fields, rootChild = root
   return logger;
 }
 
+let stderrDestination: DestinationStream | undefined;
+
+/** One destination on fd 2 for every JSON logger of the process. */
+function stderr(): DestinationStream {
+  return (stderrDestination ??= pino.destination(2));
+}
+
 export function createLogger(opts: LogOptions = {}): Logger {
   const level = opts.level ?? process.env.RACELAB_LOG ?? 'info';
   const pretty = opts.destination ? false : (opts.pretty ?? process.stderr.isTTY);
@@ -81,7 +88,7 @@ export function createLogger(opts: LogOptions = {}): Logger {
   };
   const root = pretty
     ? pino({ level, ...bound, formatters, hooks, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname' } } })
-    : pino({ level, ...bound, formatters, hooks }, opts.destination ?? pino.destination(2));
+    : pino({ level, ...bound, formatters, hooks }, opts.destination ?? stderr());
   return extending(root, root, bound);
 }
 
