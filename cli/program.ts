@@ -101,6 +101,11 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
   return program;
 }
 
+/** The command tree alone (for documentation checks): nothing runs. */
+export function commandTree(): Command {
+  return buildProgram({ out: () => undefined, err: () => undefined }, () => undefined);
+}
+
 /** The words of the command being run (`racelab scenario run`), for the hint after a usage error. */
 function commandPath(program: Command, argv: readonly string[]): string {
   const path = ['racelab'];
