@@ -54,6 +54,80 @@ interface Model {
   /** The seq of the row that shows each seq (a joined response is shown on its request's row). */
   rowOfSeq: Map<number, number>;
   t0: number;
+  /** Rows from the start that are start-up (informer LIST/WATCH, setup steps), folded behind one row; 0: none. */
+  startup: number;
+  /** For a delivery: the requests its actor sent next, before its next watch event (what the reconcile sent). */
+  next: Map<number, number[]>;
+  /** For such a request: the delivery it followed. */
+  after: Map<number, number>;
+  /** Each violated invariant's number, from 1, in the order of the run's violations. */
+  violationNo: Map<Violation, number>;
+}
+
+/** Fewer start-up rows than this are not folded. */
+const startupFoldMinRows = 8;
+/** At most this many requests are linked to the delivery before them. */
+const nextRequestsMax = 8;
+/** Note tags that are part of setting the world up; any other note ends the start-up. */
+const setupNoteTags = new Set(['step']);
+
+/** True for a row that is more than start-up: a rule acting or installed, a crash, a violation, an unknown kind. */
+function endsStartup(row: Row): boolean {
+  const e = row.entry;
+  if (row.violations.length) return true;
+  switch (e.type) {
+    case 'request':
+      return !!e.held || (row.joined?.injected ?? (row.pair?.type === 'response' ? row.pair.injected : undefined)) !== undefined;
+    case 'response':
+      return !!e.injected;
+    case 'delivery':
+      return !!e.delayed;
+    case 'note':
+      return !setupNoteTags.has(e.tag);
+    default:
+      return true;
+  }
+}
+
+/** Without any rule or violation: the leading informer LIST/WATCH rows (and their replies and first events). */
+function leadingInformerRows(rows: readonly Row[]): number {
+  const i = rows.findIndex((row) => {
+    const e = row.entry;
+    if (e.type === 'request' || e.type === 'response') return e.verb !== 'list' && e.verb !== 'watch';
+    if (e.type === 'delivery') return e.eventType !== 'ADDED';
+    return !(e.type === 'note' && setupNoteTags.has(e.tag));
+  });
+  return i < 0 ? rows.length : i;
+}
+
+/** An entry of a kind this file does not know (a newer history): its type, actor and a one-line summary. */
+export function otherEntrySummary(e: HistoryEntry): { kind: string; text: string } {
+  const { seq: _s, atMs: _a, realMs: _r, type, actor: _actor, ...rest } = e as unknown as Record<string, unknown>;
+  const text = typeof rest.text === 'string' ? rest.text : JSON.stringify(rest);
+  return { kind: String(type), text };
+}
+
+/** Links each watch delivery to the requests its actor sent next, up to that actor's next delivery. */
+function causality(rows: readonly Row[]): { next: Map<number, number[]>; after: Map<number, number> } {
+  const next = new Map<number, number[]>();
+  const after = new Map<number, number>();
+  const open = new Map<string, number>();
+  for (const row of rows) {
+    const e = row.entry;
+    if (e.type === 'delivery') {
+      if (e.eventType !== 'BOOKMARK') open.set(e.actor, e.seq);
+      else open.delete(e.actor);
+    } else if (e.type === 'request' && e.verb !== 'watch') {
+      const d = open.get(e.actor);
+      if (d === undefined) continue;
+      const list = next.get(d) ?? [];
+      if (list.length >= nextRequestsMax) continue;
+      list.push(e.seq);
+      next.set(d, list);
+      after.set(e.seq, d);
+    }
+  }
+  return { next, after };
 }
 
 function buildModel(run: RunReport): Model {
@@ -106,7 +180,11 @@ function buildModel(run: RunReport): Model {
     for (const s of row.seqs) rowOfSeq.set(s, e.seq);
     rows.push(row);
   }
-  return { entries, rows, actors, rowOfSeq, t0: entries[0]?.atMs ?? 0 };
+  const firstActing = rows.findIndex(endsStartup);
+  const startupRows = firstActing < 0 ? leadingInformerRows(rows) : firstActing;
+  const { next, after } = causality(rows);
+  const violationNo = new Map(run.violations.map((v, i) => [v, i + 1]));
+  return { entries, rows, actors, rowOfSeq, t0: entries[0]?.atMs ?? 0, startup: startupRows >= startupFoldMinRows ? startupRows : 0, next, after, violationNo };
 }
 
 /** `clusters/default/c1`, `clusters/default/c1/status`, `clusters/default/*`, `nodes/n1`, `nodes`. */
@@ -262,9 +340,20 @@ tr.violation .chip{border-color:#ef9a9a;border-left-color:var(--bad)}
 .vmsg{margin-top:3px;color:var(--bad);font-size:11.5px}.vmsg b{font-weight:700}
 .empty{padding:24px;color:var(--muted);text-align:center}
 footer{margin:0 24px 24px;color:var(--muted);font-size:11px}
+tr.startup{display:none}body.show-startup tr.startup{display:table-row}body.filtered tr.startup{display:table-row}
+tr.filtered-out{display:none!important}body.filtered tr.fold{display:none}
+tr.fold td{background:#f3f4f6;border-bottom:1px solid var(--line)}tr.fold button{font:600 12px var(--mono);border:1px solid #cfd4db;background:#fff;border-radius:4px;padding:2px 8px;cursor:pointer}
+.jump{margin:8px 0 0}.jump a{font-weight:600;color:var(--bad)}
+.filters{display:flex;gap:6px 16px;flex-wrap:wrap;align-items:center;padding:8px 24px;background:var(--panel);border-bottom:1px solid var(--line);font-size:12px;color:var(--muted)}
+.filters select{font:12px var(--mono);max-width:32ch}
+.cause a{font-family:var(--mono)}.vref{color:var(--bad);font-weight:700;margin-right:8px}.vno{font:700 12px var(--mono);color:var(--bad)}
+.tag.other{color:#6d28d9}
 `;
 
 // Hovering a request or its response outlines both; nothing else needs script.
+// The start-up rows fold behind one row; a link into them unfolds them. Filters hide the rows that do not match.
+const foldJs = `(function(){var b=document.body,t=document.getElementById('startup-toggle');function show(on){b.classList.toggle('show-startup',on);if(t){t.setAttribute('aria-expanded',on?'true':'false');t.textContent=(on?'▾':'▸')+t.textContent.slice(1)}}if(t)t.addEventListener('click',function(){show(!b.classList.contains('show-startup'))});function reveal(){var id=location.hash.slice(1),el=id&&document.getElementById(id);if(el&&el.classList.contains('startup')){show(true);el.scrollIntoView()}}window.addEventListener('hashchange',reveal);reveal();var sel=document.querySelectorAll('#filters select'),count=document.getElementById('filter-count');function apply(){var f={},n=0,all=0;sel.forEach(function(s){if(s.value)f[s.getAttribute('data-filter')]=s.value});var any=Object.keys(f).length>0;b.classList.toggle('filtered',any);document.querySelectorAll('tr.row').forEach(function(r){var ok=true;for(var k in f){if(r.getAttribute('data-'+k)!==f[k])ok=false}r.classList.toggle('filtered-out',!ok);all++;if(ok)n++});if(count)count.textContent=any?n+' of '+all+' entries':''}sel.forEach(function(s){s.addEventListener('change',apply)});apply()})();`;
+
 const js = `document.addEventListener('mouseover',function(e){var t=e.target.closest&&e.target.closest('[data-pair]');document.querySelectorAll('.pairhl').forEach(function(x){x.classList.remove('pairhl')});if(t){document.querySelectorAll('[data-pair="'+t.getAttribute('data-pair')+'"]').forEach(function(x){x.classList.add('pairhl')})}});`;
 
 function badgesHtml(row: Row): string {
@@ -328,9 +417,23 @@ function chipHtml(row: Row, model: Model): string {
       cls += ` note ${esc(e.tag)}`;
       body = `<div><span class="tag ${esc(e.tag)}">${noteIconHtml(e.tag)} ${esc(e.tag)}</span>${esc(e.text)}</div>`;
       break;
+    default: {
+      // A kind of entry this renderer does not know (e.g. an exploration decision): a labelled mark.
+      const other = otherEntrySummary(e);
+      cls += ' note other';
+      body = `<div><span class="tag other">◆ ${esc(other.kind)}</span>${esc(other.text)}</div>`;
+      break;
+    }
   }
   body += badgesHtml(row);
-  for (const v of row.violations) body += `<div class="vmsg">✗ <b>${esc(v.invariant)}</b> — ${esc(v.message)}</div>`;
+  const next = model.next.get(e.seq);
+  if (next) body += `<div class="sub cause" data-next="${next.join(' ')}">⤷ then ${next.map((q) => `<a href="#seq-${model.rowOfSeq.get(q) ?? q}">#${q}</a>`).join(' ')}</div>`;
+  const after = model.after.get(e.seq);
+  if (after !== undefined) body += `<div class="sub cause" data-after="${after}">⤶ after event <a href="#seq-${after}">#${after}</a></div>`;
+  if (row.violations.length) {
+    const refs = row.violations.map((v) => `<a class="vref" href="#violation-${model.violationNo.get(v)}" title="${esc(v.invariant)}">✗ ${model.violationNo.get(v)} ${esc(v.invariant)}</a>`);
+    body += `<div class="vmsg">${refs.join(' ')}</div>`;
+  }
   return `<div class="${cls}"${pairAttr} title="${esc(tip.join(' · '))}">${body}</div>`;
 }
 
@@ -374,6 +477,46 @@ function laneSpans(model: Model, laneOf: Map<string, number>): { inflight: Int32
   return { inflight, held };
 }
 
+/** The simulated clock as HH:MM:SS.mmm (UTC). */
+function simTime(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 23);
+}
+
+/** What the verb filter knows a row by: its request's verb, or the kind of entry. */
+function rowVerb(row: Row): string {
+  const e = row.entry;
+  if (e.type === 'request' || e.type === 'response') return e.verb;
+  if (e.type === 'delivery') return 'watch event';
+  if (e.type === 'note') return 'note';
+  return otherEntrySummary(e).kind;
+}
+
+/** What the object filter knows a row by: resource/namespace/name, or nothing. */
+function rowObject(row: Row): string {
+  const e = row.entry;
+  if (e.type === 'request' || e.type === 'response' || e.type === 'delivery') return objectPath(e.resource, e.namespace, e.name);
+  return '';
+}
+
+function filtersHtml(model: Model): string {
+  const options = (values: Iterable<string>): string => [...new Set(values)].filter(Boolean).sort().map((v) => `<option value="${esc(v)}">${esc(v)}</option>`).join('');
+  const actors = options(model.actors);
+  const verbs = options(model.rows.map(rowVerb));
+  const objects = options(model.rows.map(rowObject));
+  return `<form class="filters" id="filters" onsubmit="return false"><label>actor <select data-filter="actor"><option value="">all</option>${actors}</select></label><label>verb <select data-filter="verb"><option value="">all</option>${verbs}</select></label><label>object <select data-filter="object"><option value="">all</option>${objects}</select></label><span class="sub" id="filter-count"></span></form>`;
+}
+
+/** The run as JSON inside a <script type="application/json">: `<` escaped so no text can end the element. */
+function jsonForScript(run: RunReport): string {
+  return JSON.stringify(run).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** The run embedded in a report written by htmlTimeline, or undefined for any other HTML. */
+export function runOfReport(html: string): RunReport | undefined {
+  const m = /<script type="application\/json" id="racelab-run">([\s\S]*?)<\/script>/.exec(html);
+  return m ? (JSON.parse(m[1] as string) as RunReport) : undefined;
+}
+
 export function htmlTimeline(run: RunReport): string {
   const model = buildModel(run);
   const laneOf = new Map(model.actors.map((a, i) => [a, i]));
@@ -399,6 +542,8 @@ export function htmlTimeline(run: RunReport): string {
     meta.push(href ? `<span>upstream <a href="${esc(href)}" rel="noreferrer">${esc(run.upstream)}</a></span>` : `<span>upstream <b>${esc(run.upstream)}</b></span>`);
   }
   head.push(`<div class="meta">${meta.join('')}</div>`);
+  const firstViolating = model.rows.find((r) => r.violations.length > 0);
+  if (firstViolating) head.push(`<p class="jump"><a id="jump-first-violation" href="#seq-${firstViolating.entry.seq}">⇣ jump to the first violation (#${firstViolating.entry.seq})</a></p>`);
   if (run.description) head.push(`<p class="desc">${esc(run.description)}</p>`);
 
   const legend = [
@@ -418,9 +563,9 @@ export function htmlTimeline(run: RunReport): string {
   if (run.violations.length === 0) {
     violations = `<section class="violations none" id="violations"><h2>No invariant violated</h2></section>`;
   } else {
-    const items = run.violations.map((v) => {
+    const items = run.violations.map((v, i) => {
       const links = v.seqs.map((s) => `<a href="#seq-${model.rowOfSeq.get(s) ?? s}">#${s}</a>`).join('');
-      return `<li><span class="inv">${esc(v.invariant)}</span> — ${esc(v.message)}${links ? ` <span class="vlinks">${links}</span>` : ''}</li>`;
+      return `<li id="violation-${i + 1}"><span class="vno">✗ ${i + 1}</span> <span class="inv">${esc(v.invariant)}</span> — ${esc(v.message)}${links ? ` <span class="vlinks">${links}</span>` : ''}</li>`;
     });
     violations = `<section class="violations" id="violations"><h2>${run.violations.length} invariant violation${run.violations.length === 1 ? '' : 's'}</h2><ul>${items.join('')}</ul></section>`;
   }
@@ -430,11 +575,19 @@ export function htmlTimeline(run: RunReport): string {
     .join('');
   const colgroup = `<colgroup><col style="width:56px"><col style="width:78px">${model.actors.map(() => '<col>').join('')}</colgroup>`;
   const body: string[] = [];
+  if (model.startup > 0) {
+    const actors = new Set(model.rows.slice(0, model.startup).map((r) => r.entry.actor));
+    const entries = model.rows.slice(0, model.startup).reduce((n, r) => n + r.seqs.length, 0);
+    body.push(
+      `<tr id="startup-fold" class="fold"><td class="seq">#${model.rows[0]!.entry.seq}…</td><td class="time"></td><td colspan="${model.actors.length}"><button type="button" id="startup-toggle" aria-expanded="false">▸ start-up: ${entries} entries</button> <span class="sub">informer LIST/WATCH, setup steps and the first reconciles of ${esc([...actors].join(', '))}, before the first rule acted</span></td></tr>`,
+    );
+  }
   model.rows.forEach((row, ri) => {
     const e = row.entry;
     const lane = laneOf.get(e.actor)!;
     const cls = ['row', e.type];
     if (row.violations.length) cls.push('violation');
+    if (ri < model.startup) cls.push('startup');
     const cells: string[] = [];
     for (let li = 0; li < model.actors.length; li++) {
       const c = [`cell`, `l${li}`];
@@ -444,7 +597,7 @@ export function htmlTimeline(run: RunReport): string {
       else cells.push(`<td class="${c.join(' ')}"></td>`);
     }
     body.push(
-      `<tr id="seq-${e.seq}" class="${cls.join(' ')}"><td class="seq"><a href="#seq-${e.seq}">#${e.seq}</a></td><td class="time">${esc(relTime(e.atMs - model.t0))}</td>${cells.join('')}</tr>`,
+      `<tr id="seq-${e.seq}" class="${cls.join(' ')}" data-actor="${esc(e.actor)}" data-verb="${esc(rowVerb(row))}" data-object="${esc(rowObject(row))}"><td class="seq"><a href="#seq-${e.seq}">#${e.seq}</a></td><td class="time" title="${esc(relTime(e.atMs - model.t0))} from the first entry">${esc(simTime(e.atMs))}</td>${cells.join('')}</tr>`,
     );
   });
   const table = model.rows.length
@@ -463,10 +616,12 @@ export function htmlTimeline(run: RunReport): string {
 <body>
 <header>${head.join('\n')}</header>
 <div class="legend">${legend.join('')}</div>
+${filtersHtml(model)}
 ${violations}
 <div class="wrap">${table}</div>
-<footer>racelab timeline · rows in server history order · times are the server's (simulated) clock relative to the first entry</footer>
-<script>${js}</script>
+<footer>racelab timeline · rows in server history order · times are the server's (simulated) clock, UTC; hover one for the offset from the first entry · ⤷ then / ⤶ after: the requests an actor sent after a watch event, before its next one (what the reconcile that event triggered sent)</footer>
+<script type="application/json" id="racelab-run">${jsonForScript(run)}</script>
+<script>${js}${foldJs}</script>
 </body>
 </html>
 `;
@@ -536,6 +691,11 @@ function textLineOf(row: Row, bodies = false): TextLine {
       line.body = `${noteIcon(e.tag)} ${e.tag}: ${e.text}`;
       line.bodyColor = ['crash', 'panic', 'assert'].includes(e.tag) ? ansi.red : ['hold', 'timeout'].includes(e.tag) ? ansi.yellow : ansi.blue;
       break;
+    default: {
+      const other = otherEntrySummary(e);
+      line.body = `◆ ${other.kind}: ${other.text}`;
+      line.bodyColor = ansi.magenta;
+    }
   }
   if (resp?.injected) line.markers.push(`⚡ injected(${resp.injected.rule})`);
   line.actor = oneLine(line.actor);
