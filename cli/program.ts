@@ -98,6 +98,26 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
       const { runScenarios } = await import('./scenario.ts');
       done(await runScenarios(name, o));
     });
+
+  const report = program.command('report').description('pages over the HTML reports of scenario run --report');
+  report
+    .command('compare')
+    .description('lay two run reports side by side (e.g. the buggy and the fixed run of one seed)')
+    .argument('<a>', 'a report (.html) written by scenario run --report')
+    .argument('<b>', 'another one')
+    .option('--out <file>', 'where to write the comparison', 'compare.html')
+    .action(async (a: string, b: string, o: { out: string }) => {
+      const { compareReports } = await import('./report.ts');
+      io.out(`${compareReports(a, b, o.out)}\n`);
+    });
+  report
+    .command('index')
+    .description('write index.html (and buggy/fixed comparisons) for a folder of reports')
+    .argument('<dir>', 'the folder given to scenario run --report')
+    .action(async (dir: string) => {
+      const { indexReports } = await import('./report.ts');
+      io.out(`${indexReports(dir)}\n`);
+    });
   return program;
 }
 

@@ -1,6 +1,7 @@
 // `racelab scenario list` and `racelab scenario run`.
 import { explainRun } from '../scenarios/engine/explain.ts';
 import { writeReport } from '../scenarios/engine/report.ts';
+import { writeReportIndex } from '../scenarios/engine/reportpages.ts';
 import { runCase } from '../scenarios/engine/runner.ts';
 import type { RunResult, ScenarioCase, Variant } from '../scenarios/engine/types.ts';
 import { cases, findCase } from '../scenarios/cases/index.ts';
@@ -78,6 +79,7 @@ export async function runScenarios(target: string, opts: RunOptions): Promise<nu
     }
   }
   bar.stop();
+  if (opts.report) writeReportIndex(opts.report);
   const summary = summarize(results);
   if (opts.json) {
     console.log(JSON.stringify({ results, summary }, null, 2));

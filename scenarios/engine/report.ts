@@ -218,7 +218,7 @@ function duration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms * 10) / 10} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
-function verdictText(run: RunReport): string {
+export function verdictText(run: RunReport): string {
   if (run.reproduced && run.expected) return 'race reproduced, as expected';
   if (!run.reproduced && !run.expected) return 'race did not occur, as expected';
   if (run.reproduced) return 'race reproduced, but the fixed variant was expected to hold';
@@ -256,7 +256,7 @@ function noteIconHtml(tag: string): string {
 
 const htmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-function esc(s: unknown): string {
+export function esc(s: unknown): string {
   return String(s).replace(/[&<>"']/g, (c) => htmlEscapes[c] ?? c);
 }
 
@@ -352,7 +352,7 @@ tr.fold td{background:#f3f4f6;border-bottom:1px solid var(--line)}tr.fold button
 
 // Hovering a request or its response outlines both; nothing else needs script.
 // The start-up rows fold behind one row; a link into them unfolds them. Filters hide the rows that do not match.
-const foldJs = `(function(){var b=document.body,t=document.getElementById('startup-toggle');function show(on){b.classList.toggle('show-startup',on);if(t){t.setAttribute('aria-expanded',on?'true':'false');t.textContent=(on?'▾':'▸')+t.textContent.slice(1)}}if(t)t.addEventListener('click',function(){show(!b.classList.contains('show-startup'))});function reveal(){var id=location.hash.slice(1),el=id&&document.getElementById(id);if(el&&el.classList.contains('startup')){show(true);el.scrollIntoView()}}window.addEventListener('hashchange',reveal);reveal();var sel=document.querySelectorAll('#filters select'),count=document.getElementById('filter-count');function apply(){var f={},n=0,all=0;sel.forEach(function(s){if(s.value)f[s.getAttribute('data-filter')]=s.value});var any=Object.keys(f).length>0;b.classList.toggle('filtered',any);document.querySelectorAll('tr.row').forEach(function(r){var ok=true;for(var k in f){if(r.getAttribute('data-'+k)!==f[k])ok=false}r.classList.toggle('filtered-out',!ok);all++;if(ok)n++});if(count)count.textContent=any?n+' of '+all+' entries':''}sel.forEach(function(s){s.addEventListener('change',apply)});apply()})();`;
+const foldJs = `(function(){var b=document.body,t=document.getElementById('startup-toggle');function show(on){b.classList.toggle('show-startup',on);if(t){t.setAttribute('aria-expanded',on?'true':'false');t.textContent=(on?'▾':'▸')+t.textContent.slice(1)}}if(t)t.addEventListener('click',function(){show(!b.classList.contains('show-startup'))});function reveal(){var id=location.hash.slice(1),el=id&&document.getElementById(id);if(!el)return;if(el.classList.contains('startup')){show(true);el.scrollIntoView()}b.setAttribute('data-shown',el.offsetParent!==null?id:'')}window.addEventListener('hashchange',reveal);reveal();var sel=document.querySelectorAll('#filters select'),count=document.getElementById('filter-count');function apply(){var f={},n=0,all=0;sel.forEach(function(s){if(s.value)f[s.getAttribute('data-filter')]=s.value});var any=Object.keys(f).length>0;b.classList.toggle('filtered',any);document.querySelectorAll('tr.row').forEach(function(r){var ok=true;for(var k in f){if(r.getAttribute('data-'+k)!==f[k])ok=false}r.classList.toggle('filtered-out',!ok);all++;if(ok)n++});if(count)count.textContent=any?n+' of '+all+' entries':''}sel.forEach(function(s){s.addEventListener('change',apply)});apply()})();`;
 
 const js = `document.addEventListener('mouseover',function(e){var t=e.target.closest&&e.target.closest('[data-pair]');document.querySelectorAll('.pairhl').forEach(function(x){x.classList.remove('pairhl')});if(t){document.querySelectorAll('[data-pair="'+t.getAttribute('data-pair')+'"]').forEach(function(x){x.classList.add('pairhl')})}});`;
 
@@ -478,7 +478,7 @@ function laneSpans(model: Model, laneOf: Map<string, number>): { inflight: Int32
 }
 
 /** The simulated clock as HH:MM:SS.mmm (UTC). */
-function simTime(ms: number): string {
+export function simTime(ms: number): string {
   return new Date(ms).toISOString().slice(11, 23);
 }
 
@@ -706,6 +706,36 @@ function textLineOf(row: Row, bodies = false): TextLine {
   return line;
 }
 
+/** One row of a compact timeline (compare pages): what the text timeline shows, and whether it is start-up. */
+export interface CompactRow {
+  seq: number;
+  atMs: number;
+  actor: string;
+  text: string;
+  code?: string;
+  markers: string[];
+  /** The numbers (from 1) of the violations citing this row. */
+  violations: number[];
+  startup: boolean;
+}
+
+export function compactRows(run: RunReport): CompactRow[] {
+  const model = buildModel(run);
+  return model.rows.map((row, i) => {
+    const line = textLineOf(row, true);
+    return {
+      seq: row.entry.seq,
+      atMs: row.entry.atMs,
+      actor: row.entry.actor,
+      text: line.body,
+      ...(line.code !== undefined ? { code: line.code } : {}),
+      markers: line.markers,
+      violations: row.violations.map((v) => model.violationNo.get(v) ?? 0),
+      startup: i < model.startup,
+    };
+  });
+}
+
 /** Cuts `s` to `max` characters (code points), ending with `…` when cut. */
 function cut(s: string, max: number): string {
   const chars = [...s];
@@ -835,11 +865,20 @@ export function textTimeline(run: RunReport, opts: TextTimelineOptions = {}): st
 
 // --- files ---
 
+/** A file name part made of safe characters. */
+export function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+/** The file name writeReport gives a run. */
+export function reportFileName(run: Pick<RunReport, 'scenario' | 'variant' | 'seed'>): string {
+  return `${safeName(run.scenario)}-${safeName(run.variant)}-seed${safeName(String(run.seed))}.html`;
+}
+
 /** Writes `<dir>/<scenario>-<variant>-seed<N>.html` and returns its path. */
 export function writeReport(dir: string, run: RunReport): string {
   mkdirSync(dir, { recursive: true });
-  const safe = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_');
-  const path = join(dir, `${safe(run.scenario)}-${safe(run.variant)}-seed${safe(String(run.seed))}.html`);
+  const path = join(dir, reportFileName(run));
   writeFileSync(path, htmlTimeline(run));
   return path;
 }
