@@ -5,7 +5,7 @@
 // kubectl gets a fresh HOME and cache dir, and npm may use its local cache first (prefer-offline).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -155,6 +155,16 @@ test('the README quick start and kubectl walkthrough work when followed literall
   const ci = await run('npm ci', at);
   assert.equal(ci.code, 0, ci.out);
   assert.ok(existsSync(join(repo, 'dist', 'racelab.js')), 'npm ci built the bundle (prepare)');
+  // The bin runs that bundle as built, and rebuilds it only once a source changed.
+  const builtAt = statSync(join(repo, 'dist', '.sources')).mtimeMs;
+  const list = await run('npx racelab scenario list', at);
+  assert.equal(list.code, 0, list.out);
+  assert.equal(statSync(join(repo, 'dist', '.sources')).mtimeMs, builtAt, 'no rebuild without a source change');
+  const source = join(repo, 'cli', 'scenario.ts');
+  utimesSync(source, new Date(builtAt + 5000), new Date(builtAt + 5000));
+  const again = await run('npx racelab scenario list', at);
+  assert.equal(again.code, 0, again.out);
+  assert.notEqual(statSync(join(repo, 'dist', '.sources')).mtimeMs, builtAt, 'a changed source rebuilds the bundle');
   // npm start with a free port instead of 6443 (a later --port wins).
   const start = terminal('npm start -- --port 0', at);
   terminals.push(start);
