@@ -1,5 +1,5 @@
 // `npm run bench`: prints figures and ratios against the targets in DESIGN.md. Nothing here fails a build.
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { Agent, request } from 'undici';
 import { root, startChild } from './proc.ts';
 
@@ -143,6 +143,30 @@ async function currentRv(url: string): Promise<string> {
   return list.metadata.resourceVersion;
 }
 
+/** Median wall time of a short command, from spawn to exit. */
+function commandMs(command: string, args: string[]): number {
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(command, args, { cwd: root, stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${r.status}`);
+    runs.push(performance.now() - t0);
+  }
+  return pct(runs.sort((a, b) => a - b), 50);
+}
+
+// What a user types (npx racelab) against the bundle itself: the bin runs the bundle in-process.
+async function cliStartup(): Promise<void> {
+  const bundle = commandMs(process.execPath, ['dist/racelab.js', 'scenario', 'list']);
+  const npx = commandMs('npx', ['racelab', 'scenario', 'list']);
+  // npm exec's own start-up, which no package can shorten.
+  const npm = commandMs('npx', ['-c', 'true']);
+  line('node dist/racelab.js scenario list (median of 5)', `${bundle.toFixed(0)} ms`, '', true);
+  line('npx racelab scenario list (median of 5)', `${npx.toFixed(0)} ms`, `< ${(2 * bundle).toFixed(0)} ms (2×)`, npx < 2 * bundle);
+  line('  of which npm exec itself (npx -c true)', `${npm.toFixed(0)} ms`, '', true);
+  line('  racelab under npx, less npm exec', `${(npx - npm).toFixed(0)} ms`, `< ${(2 * bundle).toFixed(0)} ms (2×)`, npx - npm < 2 * bundle);
+}
+
 async function scenarios(): Promise<void> {
   const { cases } = await import('../scenarios/cases/index.ts');
   const { runCase } = await import('../scenarios/engine/runner.ts');
@@ -222,6 +246,7 @@ if (!only || only === 'startup') {
   await startup(bundleArgs, 'built bundle', 300);
   await startup(tsxArgs, 'through tsx', undefined);
 }
+if (!only || only === 'cli') await cliStartup();
 if (!only || only === 'throughput') await throughput();
 if (!only || only === 'etcd') await etcdThroughput();
 if (!only || only === 'watch') await fanOut();

@@ -9,8 +9,9 @@ import { newCapiControllerManager } from '../controllers/clusterapi/manager.ts';
 import { deviceTaintEvictionProcess } from '../controllers/devicetainteviction/controller.ts';
 import { managerProcess, Supervisor, type ProcessSpec } from '../controllers/runtime/supervisor.ts';
 
-export const controllerNames = ['clusterapi', 'devicetainteviction', 'capsule'] as const;
-export type ControllerName = (typeof controllerNames)[number];
+import { controllerNames, type ControllerName } from './controllernames.ts';
+
+export { controllerNames, type ControllerName };
 
 export interface ControllersOptions {
   kc: k8s.KubeConfig;
@@ -40,13 +41,18 @@ function specFor(name: ControllerName, opts: ControllersOptions, clock: Clock): 
 export function startControllers(opts: ControllersOptions): RunningControllers {
   const clock = opts.clock ?? new RealClock();
   const supervisors = new Map<ControllerName, Supervisor>();
+  let stopping = false;
   for (const name of opts.only ?? controllerNames) {
     const logger = opts.logger.child({ component: name });
     const sup = new Supervisor({
       spec: specFor(name, opts, clock),
       clock,
       logger,
-      onExit: (exit) => logger.error({ restartCount: sup.restartCount, reason: exit.reason, report: exit.report?.toString() }, 'controller process exited'),
+      // Returning because stop() cancelled it is the clean end; any other exit is a failure (restarted).
+      onExit: (exit) =>
+        stopping && exit.reason === 'Completed'
+          ? logger.info({ restartCount: sup.restartCount }, 'controller stopped')
+          : logger.error({ restartCount: sup.restartCount, reason: exit.reason, report: exit.report?.toString() }, 'controller process exited'),
     });
     sup.start();
     supervisors.set(name, sup);
@@ -55,16 +61,8 @@ export function startControllers(opts: ControllersOptions): RunningControllers {
   return {
     supervisors,
     stop: async () => {
+      stopping = true;
       await Promise.all([...supervisors.values()].map((s) => s.stop()));
     },
   };
-}
-
-export function parseOnly(value: string | undefined): ControllerName[] | undefined {
-  if (!value) return undefined;
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) {
-    if (!(controllerNames as readonly string[]).includes(n)) throw new Error(`unknown controller "${n}"; known: ${controllerNames.join(', ')}`);
-  }
-  return names as ControllerName[];
 }

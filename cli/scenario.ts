@@ -1,9 +1,12 @@
 // `racelab scenario list` and `racelab scenario run`.
-import { SingleBar, Presets } from 'cli-progress';
-import { writeReport, textTimeline } from '../scenarios/engine/report.ts';
+import { explainRun } from '../scenarios/engine/explain.ts';
+import { writeReport } from '../scenarios/engine/report.ts';
+import { writeReportIndex } from '../scenarios/engine/reportpages.ts';
 import { runCase } from '../scenarios/engine/runner.ts';
 import type { RunResult, ScenarioCase, Variant } from '../scenarios/engine/types.ts';
 import { cases, findCase } from '../scenarios/cases/index.ts';
+import { CliError } from './errors.ts';
+import { progress } from './progress.ts';
 
 export function listScenarios(): void {
   const width = Math.max(...cases.map((c) => c.name.length));
@@ -15,6 +18,8 @@ export interface RunOptions {
   seeds?: number;
   seed?: number;
   json?: boolean;
+  /** Only the results table: no race explanations for a single case. */
+  quiet?: boolean;
   report?: string;
 }
 
@@ -50,34 +55,31 @@ function summarize(results: readonly RunResult[]): Summary {
 
 export async function runScenarios(target: string, opts: RunOptions): Promise<number> {
   const selected: ScenarioCase[] = target === 'all' ? [...cases] : [findCase(target)].filter((c): c is ScenarioCase => !!c);
-  if (selected.length === 0) {
-    console.error(`unknown scenario "${target}"; try: racelab scenario list`);
-    return 2;
-  }
+  if (selected.length === 0) throw new CliError(`unknown scenario "${target}"`, `racelab scenario list shows the names; or run all`);
   const variants: Variant[] = opts.variant === 'both' ? ['buggy', 'fixed'] : [opts.variant];
   const seeds = opts.seed !== undefined ? [opts.seed] : Array.from({ length: opts.seeds ?? 1 }, (_, i) => i + 1);
   const total = selected.length * variants.length * seeds.length;
-  const bar = !opts.json && process.stderr.isTTY && total > 1 ? new SingleBar({ format: ' {bar} {value}/{total} {scenario}', stream: process.stderr, hideCursor: true }, Presets.shades_classic) : undefined;
-  bar?.start(total, 0, { scenario: '' });
+  const bar = progress(total);
+  // One case asked for by name: show each race that reproduced, not only the table.
+  const showRaces = !opts.json && !opts.quiet && selected.length === 1;
   const results: RunResult[] = [];
   for (const c of selected) {
     for (const variant of variants) {
+      const mine: RunResult[] = [];
       for (const seed of seeds) {
-        const { result, report } = await runCase(c, variant, seed);
+        const out = await runCase(c, variant, seed);
+        const { result, report } = out;
         results.push(result);
+        mine.push(result);
         if (opts.report) writeReport(opts.report, report);
-        bar?.increment(1, { scenario: `${c.name} ${variant} seed ${seed}` });
-        if (!opts.json && !result.ok) {
-          bar?.stop();
-          console.log(`\n✗ ${c.name} ${variant} seed ${seed}: ${result.error ? `error: ${result.error}` : result.expected ? 'the race did not reproduce' : 'the fixed variant violated an invariant'}`);
-          for (const v of result.violations) console.log(`  ${v.invariant}: ${v.message}`);
-          console.log(textTimeline(report, { limit: 40, color: process.stdout.isTTY }));
-          bar?.start(total, results.length, { scenario: '' });
-        }
+        bar.run(result);
+        if (!opts.json && (!result.ok || (showRaces && result.reproduced))) bar.around(() => console.log(`\n${explainRun(out, { color: process.stdout.isTTY })}`));
       }
+      bar.caseDone(mine);
     }
   }
-  bar?.stop();
+  bar.stop();
+  if (opts.report) writeReportIndex(opts.report);
   const summary = summarize(results);
   if (opts.json) {
     console.log(JSON.stringify({ results, summary }, null, 2));

@@ -4,6 +4,7 @@ import { startApiServer } from '../apiserver/apiserver.ts';
 import { createLogger } from '../apiserver/machinery/log.ts';
 import { kubeconfigYaml } from '../clients/kube/kubeconfig.ts';
 import { openEtcdStorage } from '../apiserver/storage/etcd/open.ts';
+import { CliError, fileError } from './errors.ts';
 import type { StorageSpec } from './storagespec.ts';
 
 export interface ServeOptions {
@@ -16,25 +17,33 @@ export interface ServeOptions {
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
-  const logger = createLogger({ name: 'apiserver' });
+  let stopping = false;
+  const logger = createLogger({ name: 'apiserver', shuttingDown: () => stopping });
   const spec = opts.storage ?? { kind: 'memory' };
   let storage: Awaited<ReturnType<typeof openEtcdStorage>> | undefined;
   if (spec.kind === 'etcd') {
     try {
       storage = await openEtcdStorage({ url: spec.url, root: opts.etcdPrefix, historyLimit: opts.watchHistory, logger: logger.child({ component: 'watch-cache' }) });
     } catch (e) {
-      console.error(`racelab serve: cannot use etcd at ${spec.url}: ${e instanceof Error ? e.message : String(e)}`);
-      process.exitCode = 1;
-      return;
+      throw new CliError(`cannot use etcd at ${spec.url}: ${e instanceof Error ? e.message : String(e)}`, 'start etcd there, or leave out --storage for the in-memory store');
     }
   }
   const server = await startApiServer({ port: opts.port, host: opts.host, logger, watchHistory: opts.watchHistory, storage });
-  if (opts.kubeconfig) writeFileSync(opts.kubeconfig, kubeconfigYaml(server.url, 'admin'));
+  if (opts.kubeconfig) {
+    try {
+      writeFileSync(opts.kubeconfig, kubeconfigYaml(server.url, 'admin'));
+    } catch (e) {
+      await server.close();
+      await storage?.close();
+      throw fileError('write', 'kubeconfig', opts.kubeconfig, e, 'pass --kubeconfig with a path in an existing, writable folder');
+    }
+  }
   // Printed once the server answers: scripts wait for this line.
   const on = spec.kind === 'etcd' ? ` on etcd ${spec.url}` : '';
   console.log(`racelab API server listening on ${server.url}${on}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
+      stopping = true;
       logger.info({ signal }, 'shutting down');
       void server
         .close()

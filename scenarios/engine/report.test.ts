@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HistoryEntry } from '../../apiserver/interleave/types.ts';
-import { htmlTimeline, textTimeline, writeReport, type RunReport } from './report.ts';
+import { htmlTimeline, runOfReport, textTimeline, writeReport, type RunReport } from './report.ts';
 
 const evil = 'm-<script>alert(1)</script>';
 const t0 = 1_700_000_000_000;
@@ -67,7 +67,7 @@ function text(html: string): string {
 /** Each timeline row: its id seq, classes, the index of the cell holding the entry, and its text. */
 function rows(html: string): { seq: number; classes: string[]; cell: number; dataSeq: number; text: string; html: string }[] {
   const tbody = html.slice(html.indexOf('<tbody>'), html.indexOf('</tbody>'));
-  return [...tbody.matchAll(/<tr id="seq-(\d+)" class="([^"]*)">([\s\S]*?)<\/tr>/g)].map((m) => {
+  return [...tbody.matchAll(/<tr id="seq-(\d+)" class="([^"]*)"[^>]*>([\s\S]*?)<\/tr>/g)].map((m) => {
     const cells = [...m[3]!.matchAll(/<td\b[^>]*>/g)].map((c) => c[0]);
     const cell = cells.findIndex((c) => c.includes('data-seq='));
     const dataSeq = Number(/data-seq="(\d+)"/.exec(cells[cell] ?? '')?.[1]);
@@ -80,7 +80,7 @@ test('html: one lane per actor, in order of first appearance, identifiable in th
   assert.ok(html.startsWith('<!DOCTYPE html>'));
   const lanes = [...html.matchAll(/<th class="lane[^"]*" data-actor="([^"]*)"/g)].map((m) => m[1]);
   assert.deepEqual(lanes, ['capi-controller', 'clusterctl']);
-  assert.equal([...html.matchAll(/data-actor=/g)].length, 2);
+  assert.equal([...html.matchAll(/<th [^>]*data-actor=/g)].length, 2);
 });
 
 test('html: rows in seq order, each entry in its actor lane, replies joined to their requests', () => {
@@ -118,8 +118,11 @@ test('html: the violating rows are highlighted with the message, and listed with
   assert.deepEqual(violating, [7, 10]);
   for (const seq of violating) {
     const r = rs.find((x) => x.seq === seq)!;
-    assert.match(r.text, /✗ finalizer-kept — clusterctl patched c1 after <b>the<\/b> finalizer was added/);
+    // The row names the violation and links to where it is stated, once.
+    assert.match(r.text, /✗ 1 finalizer-kept/);
+    assert.ok(r.html.includes('href="#violation-1"'));
   }
+  assert.equal(text(html).split('clusterctl patched c1 after <b>the</b> finalizer was added').length, 2, 'the message is stated once');
   assert.match(html, /tr\.violation td\{background-color:var\(--badbg\)\}/);
   assert.match(html, /--badbg:#fdecec/);
   const section = html.slice(html.indexOf('<section class="violations"'), html.indexOf('</section>'));
@@ -250,4 +253,64 @@ test('text: one terminal line per entry, whatever the names and notes hold', () 
   assert.equal(out.split('\n').length, 3);
   assert.match(out, /^✗ #1\s+a\?\[2J\s+‼ panic: line one line two\?\[31m red {2}✗ x y$/m);
   assert.match(out, /^✗ x y: m {2}n {2}\(#1\)$/m);
+});
+
+/** Twelve informer entries of start-up and a setup step, then the synthetic race (renumbered after them). */
+function withStartup(): HistoryEntry[] {
+  const at = (seq: number): { seq: number; atMs: number; realMs: number } => ({ seq, atMs: t0, realMs: seq });
+  const startup: HistoryEntry[] = [];
+  for (let i = 0; i < 6; i++) {
+    startup.push({ ...at(2 * i + 1), type: 'request', actor: 'capi-controller', verb: i % 2 ? 'watch' : 'list', group: 'cluster.x-k8s.io', resource: `r${i}`, rvBefore: 1 });
+    startup.push({ ...at(2 * i + 2), type: 'response', request: 2 * i + 1, actor: 'capi-controller', verb: i % 2 ? 'watch' : 'list', resource: `r${i}`, code: 200, rvAfter: 1 });
+  }
+  startup.push({ ...at(13), type: 'note', actor: 'scenario', tag: 'step', text: 'create the world' });
+  const race = history().map((e) => ({ ...e, seq: e.seq + 13, ...(e.type === 'response' ? { request: e.request + 13 } : {}) }) as HistoryEntry);
+  return [...startup, ...race];
+}
+
+test('html: start-up folded behind one row, a jump link to the first violation, simulated clock times', () => {
+  const r = run({ history: withStartup(), violations: [{ invariant: 'finalizer-kept', message: 'm', seqs: [20] }] });
+  const html = htmlTimeline(r);
+  const rs = rows(html);
+  const startup = rs.filter((x) => x.classes.includes('startup')).map((x) => x.seq);
+  // Six LIST/WATCH pairs (joined into rows), the setup step and the race's LIST (#14, #15), until the first
+  // rule acts (the hold note #16).
+  assert.deepEqual(startup, [1, 3, 5, 7, 9, 11, 13, 14]);
+  assert.match(html, /<tr id="startup-fold" class="fold">[\s\S]*?▸ start-up: 15 entries/);
+  assert.match(html, /tr\.startup\{display:none\}/);
+  assert.match(html, /<a id="jump-first-violation" href="#seq-20">/);
+  assert.ok(!rs.find((x) => x.seq === 20)!.classes.includes('startup'), 'the first violation is not folded');
+  assert.match(rs[0]!.html, /<td class="time" title="\+0\.000s from the first entry">22:13:20\.000<\/td>/);
+  // Nothing to fold when the race starts at once.
+  assert.doesNotMatch(htmlTimeline(run()), /id="startup-fold"/);
+});
+
+test('html: a watch delivery links to the requests its actor sent next, and they link back', () => {
+  const h = history();
+  // capi-controller gets MODIFIED #8 and then creates a machine (#10): the reconcile that event triggered.
+  const html = htmlTimeline(run({ history: h }));
+  const rs = rows(html);
+  const delivery = rs.find((x) => x.seq === 8)!;
+  assert.ok(delivery.html.includes('data-next="10"'), delivery.html);
+  assert.match(delivery.text, /⤷ then #10/);
+  const request = rs.find((x) => x.seq === 10)!;
+  assert.ok(request.html.includes('data-after="8"'));
+  assert.match(request.text, /⤶ after event #8/);
+});
+
+test('html and text: an entry of a kind the renderer does not know is a labelled mark on its actor lane', () => {
+  const decision = { seq: 13, atMs: t0 + 13_000, realMs: 13, type: 'decision', actor: 'explorer', text: 'admit clusterctl before capi-controller' } as unknown as HistoryEntry;
+  const r = run({ history: [...history(), decision] });
+  const row = rows(htmlTimeline(r)).find((x) => x.seq === 13)!;
+  assert.match(row.text, /◆ decision\s*admit clusterctl before capi-controller/);
+  assert.equal(row.cell, 4, 'on the explorer lane (third actor)');
+  assert.match(textTimeline(r, { width: 200 }), /#13\s+explorer\s+◆ decision: admit clusterctl before capi-controller/);
+});
+
+test('a report carries its run: runOfReport reads it back, text that could end the script included', () => {
+  const r = run({ description: '</script><script>alert(1)</script>' });
+  const html = htmlTimeline(r);
+  assert.deepEqual(runOfReport(html), r);
+  assert.equal(html.split('</script>').length, 3, 'the JSON script and the page script end once each');
+  assert.equal(runOfReport('<html></html>'), undefined);
 });
