@@ -233,6 +233,16 @@ async function exploration(): Promise<void> {
   }
 }
 
+/** Mutation testing of the verdicts: how many mutants and equivalent fixes each case declares. */
+async function mutantCounts(): Promise<void> {
+  const { cases } = await import('../scenarios/cases/index.ts');
+  for (const c of cases) {
+    const mutants = (c.mutants ?? []).filter((m) => m.kind === 'mutant').length;
+    const equivalent = (c.mutants ?? []).filter((m) => m.kind === 'equivalent').length;
+    line(`mutants of ${c.name}`, `${mutants} mutants, ${equivalent} equivalent`, '>= 3 and >= 1', mutants >= 3 && equivalent >= 1);
+  }
+}
+
 async function capsuleSoak(): Promise<void> {
   const { soak } = await import('../controllers/capsule/soak.ts');
   const r = await soak({ sources: 20, namespaces: 50 });
@@ -251,5 +261,6 @@ if (!only || only === 'throughput') await throughput();
 if (!only || only === 'etcd') await etcdThroughput();
 if (!only || only === 'watch') await fanOut();
 if (!only || only === 'scenarios') await scenarios();
+if (!only || only === 'explore' || only === 'mutants') await mutantCounts();
 if (!only || only === 'explore') await exploration();
 if (!only || only === 'soak') await capsuleSoak();

@@ -5,6 +5,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
 import { cases, findCase } from '../scenarios/cases/index.ts';
 import { exploreOne, scheduleFileName, settleBuggyVerdicts, type ExploreRow } from '../scenarios/engine/explore.ts';
+import { explainRun } from '../scenarios/engine/explain.ts';
 import { htmlTimeline, textTimeline } from '../scenarios/engine/report.ts';
 import { explorationStrategies, type Decision, type ScheduleFile, type StrategyName } from '../scenarios/engine/schedule.ts';
 import { replay } from '../scenarios/engine/shrink.ts';
@@ -118,6 +119,11 @@ export async function explore(target: string, opts: ExploreCliOptions): Promise<
         for (const v of m.violations ?? []) console.log(`  ✗ ${v.invariant}: ${v.message}`);
         console.log(`  minimal schedule (seed ${m.seed}, ${m.decisions.length} decision(s), ${r.failingSchedule?.decisions.length ?? 0} before shrinking):`);
         for (const d of m.described ?? []) console.log(`    - ${d}`);
+        // One case: show the race itself, on the minimal schedule's timeline.
+        if (selected.length === 1) {
+          const c = selected[0] as ScenarioCase;
+          console.log(explainRun(await replay(c, m.variant, m.seed, m.decisions, m.strategy), { color: process.stdout.isTTY }));
+        }
       }
     }
     const bad = rows.filter((r) => !r.ok).length;
