@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
 import { cases, findCase } from '../scenarios/cases/index.ts';
-import { exploreOne, scheduleFileName, settleBuggyVerdicts, type ExploreRow } from '../scenarios/engine/explore.ts';
+import { exploreOne, mergeRows, scheduleFileName, settleBuggyVerdicts, type ExploreRow } from '../scenarios/engine/explore.ts';
 import { explainRun } from '../scenarios/engine/explain.ts';
 import { htmlTimeline, textTimeline } from '../scenarios/engine/report.ts';
 import { explorationStrategies, type Decision, type ScheduleFile, type StrategyName } from '../scenarios/engine/schedule.ts';
@@ -13,6 +13,7 @@ import type { ScenarioCase, Variant } from '../scenarios/engine/types.ts';
 import { provenance } from './provenance.ts';
 
 export interface ExploreCliOptions {
+  shard?: { index: number; count: number };
   variant: 'buggy' | 'fixed' | 'both';
   strategy: StrategyName | 'all';
   schedules: number;
@@ -61,7 +62,8 @@ export async function explore(target: string, opts: ExploreCliOptions): Promise<
   }
   const variants: Variant[] = opts.variant === 'both' ? ['buggy', 'fixed'] : [opts.variant];
   const strategies: StrategyName[] = opts.strategy === 'all' ? [...explorationStrategies] : [opts.strategy];
-  const total = selected.length * variants.length * strategies.length * opts.schedules;
+  const perRow = opts.shard ? Math.ceil((opts.schedules - opts.shard.index) / opts.shard.count) : opts.schedules;
+  const total = selected.length * variants.length * strategies.length * perRow;
   const tty = process.stderr.isTTY;
   const bar = tty ? new SingleBar({ format: ' {bar} {value}/{total} {row}', stream: process.stderr, hideCursor: true }, Presets.shades_classic) : undefined;
   bar?.start(total, 0, { row: '' });
@@ -77,6 +79,7 @@ export async function explore(target: string, opts: ExploreCliOptions): Promise<
           baseSeed: opts.seed,
           depth: opts.depth,
           provenance: prov,
+          ...(opts.shard ? { shard: opts.shard } : {}),
           onSchedule: (done) => {
             bar?.increment(done - last, { row: label });
             last = done;
@@ -101,9 +104,42 @@ export async function explore(target: string, opts: ExploreCliOptions): Promise<
     }
   }
 
+  return printRows(rows, selected, opts);
+}
+
+function printRows(rows: ExploreRow[], selected: readonly ScenarioCase[], opts: { json?: boolean }): Promise<number> | number {
   if (opts.json) {
     console.log(JSON.stringify({ results: rows }, null, 2));
-  } else {
+    return exitFor(rows);
+  }
+  return printTable(rows, selected);
+}
+
+const exitFor = (rows: readonly ExploreRow[]): number => (rows.length > 0 && rows.every((r) => r.ok) ? 0 : 1);
+
+/** `racelab explore merge FILES…`: one verdict from the --json outputs of a campaign's shards. */
+export async function mergeCommand(files: readonly string[], opts: { json?: boolean }): Promise<number> {
+  const parts: ExploreRow[][] = [];
+  for (const f of files) {
+    let doc: { results?: unknown };
+    try {
+      doc = JSON.parse(readFileSync(f, 'utf8')) as { results?: unknown };
+    } catch (e) {
+      console.error(`error: cannot read ${f}: ${(e as Error).message}`);
+      return 2;
+    }
+    if (!Array.isArray(doc.results)) {
+      console.error(`error: ${f} is not the --json output of racelab explore (no "results" list)`);
+      return 2;
+    }
+    parts.push(doc.results as ExploreRow[]);
+  }
+  const rows = mergeRows(parts);
+  return printRows(rows, cases.filter((c) => rows.some((r) => r.scenario === c.name)), opts);
+}
+
+async function printTable(rows: ExploreRow[], selected: readonly ScenarioCase[]): Promise<number> {
+  {
     console.log(table(rows));
     for (const r of rows) {
       if (!r.minimalSchedule && !r.firstError && !r.knownLimitations) continue;
@@ -129,7 +165,7 @@ export async function explore(target: string, opts: ExploreCliOptions): Promise<
     const bad = rows.filter((r) => !r.ok).length;
     console.log(`\n${rows.length - bad} passed, ${bad} failed`);
   }
-  return rows.every((r) => r.ok) ? 0 : 1;
+  return exitFor(rows);
 }
 
 // --- replay ---

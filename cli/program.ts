@@ -127,8 +127,9 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
 
   program
     .command('explore')
-    .description('explore schedules of a scenario (or all) without its hints: find the race, replay and shrink it')
-    .argument('<name>', 'a scenario name (racelab scenario list), or all')
+    .description('explore schedules of a scenario (or all) without its hints: find the race, replay and shrink it; explore merge FILES... merges the --json of shards')
+    .argument('<name>', 'a scenario name (racelab scenario list), all, or merge')
+    .argument('[files...]', 'with merge: the --json outputs of the shards of one campaign')
     .addOption(new Option('--variant <variant>', 'buggy, fixed or both').argParser(oneOf(['buggy', 'fixed', 'both'] as const)).default('both'))
     .addOption(new Option('--strategy <strategy>', 'random, pct, faults or all').argParser(oneOf(['random', 'pct', 'faults', 'all'] as const)).default('all'))
     .option('--schedules <n>', 'schedules per (scenario, variant, strategy), at least 1', atLeast(1, '--schedules'), 100)
@@ -137,8 +138,15 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--json', 'print one JSON document {"results": [...]} on stdout')
     .option('--report <dir>', 'write the HTML timeline of each minimised failing schedule into this folder')
     .option('--save <dir>', 'write every failing schedule and its minimised form into this folder')
-    .action(async (name: string, o: { variant: 'buggy' | 'fixed' | 'both'; strategy: 'random' | 'pct' | 'faults' | 'all'; schedules: number; depth: number; seed: number; json?: boolean; report?: string; save?: string }) => {
-      const { explore } = await import('./explore.ts');
+    .option('--shard <i/n>', 'run only the i-th (0-based) of n disjoint slices of the schedules, by seed', shardSpec)
+    .action(async (name: string, files: string[], o: { variant: 'buggy' | 'fixed' | 'both'; strategy: 'random' | 'pct' | 'faults' | 'all'; schedules: number; depth: number; seed: number; json?: boolean; report?: string; save?: string; shard?: { index: number; count: number } }) => {
+      const { explore, mergeCommand } = await import('./explore.ts');
+      if (name === 'merge') {
+        if (files.length === 0) throw new CliError('explore merge needs the JSON files of the shards', 'racelab explore merge shard-0.json shard-1.json');
+        done(await mergeCommand(files, o));
+        return;
+      }
+      if (files.length > 0) throw new CliError(`unexpected arguments after the scenario name: ${files.join(' ')}`, 'racelab explore <name|all> [options]');
       done(await explore(name, o));
     });
 
@@ -162,6 +170,15 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
       io.out(`${indexReports(dir)}\n`);
     });
   return program;
+}
+
+/** `--shard I/N`: 0 ≤ I < N. */
+function shardSpec(v: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index >= count) throw new CliError(`--shard must be I/N with 0 <= I < N, got ${JSON.stringify(v)}`, '--shard 0/4 runs the first of four slices');
+  return { index, count };
 }
 
 /** The command tree alone (for documentation checks): nothing runs. */

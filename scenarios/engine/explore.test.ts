@@ -6,7 +6,7 @@ import { clusterMoveFinalizer } from '../cases/clustermovefinalizer.ts';
 import { deviceTaintNilWorker } from '../cases/devicetaintnilworker.ts';
 import { lostUpdate } from '../cases/lostupdate.ts';
 import { untimed } from './casetest.ts';
-import { exploreOne, type ExploreRow } from './explore.ts';
+import { exploreOne, mergeRows, type ExploreRow } from './explore.ts';
 import { runCase } from './runner.ts';
 import type { Decision } from './schedule.ts';
 import { replay, violatesAny } from './shrink.ts';
@@ -74,6 +74,18 @@ describe('schedule exploration', () => {
       const one = await exploreOne(lostUpdate, 'buggy', strategy, { schedules: 8, baseSeed: 3, depth: 2, provenance });
       const two = await exploreOne(lostUpdate, 'buggy', strategy, { schedules: 8, baseSeed: 3, depth: 2, provenance });
       assert.deepEqual(comparable(one), comparable(two));
+    }
+  });
+
+  it('shards of a campaign merge into the campaign: the same counts, first violation and schedules', async () => {
+    for (const strategy of ['random', 'pct'] as const) {
+      const whole = await exploreOne(lostUpdate, 'buggy', strategy, { schedules: 9, baseSeed: 1, depth: 2, provenance, shrink: false });
+      const shards = [];
+      for (let index = 0; index < 3; index++) shards.push([await exploreOne(lostUpdate, 'buggy', strategy, { schedules: 9, baseSeed: 1, depth: 2, provenance, shrink: false, shard: { index, count: 3 } })]);
+      assert.deepEqual(shards.map((s) => s[0]?.schedules), [3, 3, 3]);
+      const [merged] = mergeRows(shards);
+      assert.ok(merged);
+      assert.deepEqual(comparable({ ...merged, durationMs: 0 }), comparable({ ...whole, durationMs: 0 }));
     }
   });
 

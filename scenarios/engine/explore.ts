@@ -21,13 +21,23 @@ export interface ExploreOptions {
   onSchedule?: (done: number) => void;
   /** Test-only: the names the door knows actors by (admission.ts DoorOptions.actorAlias). */
   actorAlias?: (actor: string) => string;
+  /** Run only the schedules i with (i − 1) mod count = index: one of `count` disjoint slices (0-based). */
+  shard?: Shard;
+}
+
+export interface Shard {
+  index: number;
+  count: number;
 }
 
 export interface ExploreRow {
   scenario: string;
   variant: Variant;
   strategy: StrategyName;
+  /** Schedules run (in a shard: this shard's). */
   schedules: number;
+  /** Set when the row is one slice of a campaign ("I/N", 0-based I): merge the slices with mergeRows. */
+  shard?: string;
   violating: number;
   vacuous: number;
   errors: number;
@@ -68,10 +78,17 @@ export async function estimateSteps(c: ScenarioCase, variant: Variant): Promise<
 export async function exploreOne(c: ScenarioCase, variant: Variant, strategy: StrategyName, opts: ExploreOptions): Promise<ExploreRow> {
   const started = performance.now();
   const tuning: StrategyTuning = { ...defaultTuning, depth: opts.depth, steps: strategy === 'pct' ? await estimateSteps(c, variant) : defaultTuning.steps };
-  const row: ExploreRow = { scenario: c.name, variant, strategy, schedules: opts.schedules, violating: 0, vacuous: 0, errors: 0, firstViolation: null, ok: false, durationMs: 0 };
+  const shard = opts.shard;
+  const mine = (i: number): boolean => !shard || (i - 1) % shard.count === shard.index;
+  let count = 0;
+  for (let i = 1; i <= opts.schedules; i++) if (mine(i)) count++;
+  const row: ExploreRow = { scenario: c.name, variant, strategy, schedules: count, ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}), violating: 0, vacuous: 0, errors: 0, firstViolation: null, ok: false, durationMs: 0 };
   let first: { seed: number; out: RunOutput } | undefined;
   const limits = new Map<string, { name: string; schedules: number; firstSchedule: number; seed: number; out: RunOutput }>();
+  let ran = 0;
   for (let i = 1; i <= opts.schedules; i++) {
+    if (!mine(i)) continue;
+    ran++;
     const seed = opts.baseSeed + i - 1;
     const out = await runCase(c, variant, seed, { strategy, tuning, hints: false, ...(opts.actorAlias ? { actorAlias: opts.actorAlias } : {}) });
     if (out.result.error) {
@@ -89,7 +106,7 @@ export async function exploreOne(c: ScenarioCase, variant: Variant, strategy: St
       if (lim) lim.schedules++;
       else limits.set(name, { name, schedules: 1, firstSchedule: i, seed, out });
     }
-    opts.onSchedule?.(i);
+    opts.onSchedule?.(ran);
   }
   if (first) {
     row.failingSchedule = scheduleFile(c, variant, strategy, first.seed, first.out, { provenance: opts.provenance, depth: opts.depth });
@@ -120,6 +137,53 @@ export function settleBuggyVerdicts(rows: ExploreRow[]): void {
     if (r.variant !== 'buggy') continue;
     r.ok = rows.some((o) => o.scenario === r.scenario && o.variant === 'buggy' && o.violating > 0);
   }
+}
+
+/**
+ * Merges the rows of several shards of one campaign (racelab explore merge): per (scenario, variant,
+ * strategy) the counts add up, the first violation is the smallest, its schedules are kept, and the
+ * verdicts are settled again as for one run.
+ */
+export function mergeRows(parts: readonly ExploreRow[][]): ExploreRow[] {
+  const byKey = new Map<string, ExploreRow>();
+  for (const rows of parts) {
+    for (const r of rows) {
+      const key = `${r.scenario}\u0000${r.variant}\u0000${r.strategy}`;
+      const m = byKey.get(key);
+      if (!m) {
+        const { shard: _shard, ...rest } = r;
+        byKey.set(key, { ...rest, knownLimitations: r.knownLimitations ? [...r.knownLimitations] : undefined });
+        continue;
+      }
+      m.schedules += r.schedules;
+      m.violating += r.violating;
+      m.vacuous += r.vacuous;
+      m.errors += r.errors;
+      m.durationMs += r.durationMs;
+      m.firstError ??= r.firstError;
+      if (r.firstViolation !== null && (m.firstViolation === null || r.firstViolation < m.firstViolation)) {
+        m.firstViolation = r.firstViolation;
+        m.failingSchedule = r.failingSchedule;
+        m.minimalSchedule = r.minimalSchedule;
+      }
+      for (const l of r.knownLimitations ?? []) {
+        m.knownLimitations ??= [];
+        const have = m.knownLimitations.find((x) => x.name === l.name);
+        if (!have) m.knownLimitations.push({ ...l });
+        else {
+          have.schedules += l.schedules;
+          if (l.firstSchedule < have.firstSchedule) Object.assign(have, { firstSchedule: l.firstSchedule, minimalSchedule: l.minimalSchedule });
+        }
+      }
+    }
+  }
+  const rows = [...byKey.values()].map((r) => {
+    if (r.knownLimitations === undefined) delete r.knownLimitations;
+    if (r.firstError === undefined) delete r.firstError;
+    return { ...r, ok: r.variant === 'fixed' ? r.violating === 0 && r.errors === 0 : r.violating > 0 };
+  });
+  settleBuggyVerdicts(rows);
+  return rows;
 }
 
 /** The file a schedule is saved under. */
