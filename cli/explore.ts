@@ -175,11 +175,12 @@ const deliveryKey = z.object({ server: z.number().int(), actor: z.string(), reso
 const decision = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('admit'), request: requestKey, passedOver: z.number().int(), joined: z.boolean(), with: requestKey.optional() }),
   z.object({ kind: z.literal('deliver'), delivery: deliveryKey, steps: z.number().int() }),
-  z.object({ kind: z.literal('timer'), timer: z.object({ atMs: z.number() }), early: z.number().int() }),
+  z.object({ kind: z.literal('timer'), timer: z.object({ atMs: z.number(), n: z.number().int() }), early: z.number().int() }),
   z.object({ kind: z.literal('tie'), atMs: z.number(), n: z.number().int(), rank: z.number().int(), of: z.number().int() }),
   z.object({ kind: z.literal('fault'), request: requestKey, fault: z.enum(['error500', 'throttle429', 'conflict409', 'expired410']) }),
   z.object({ kind: z.literal('drop'), delivery: deliveryKey }),
   z.object({ kind: z.literal('crash'), request: requestKey }),
+  z.object({ kind: z.literal('cache'), server: z.number().int(), revision: z.number().int(), steps: z.number().int() }),
 ]);
 const scheduleFileSchema = z.object({
   racelab: z.object({ version: z.string(), commit: z.string().optional() }),

@@ -118,6 +118,12 @@ export interface MachineSetReconcilerOptions {
   replicaCountersRefreshMs?: number;
   /** waitForMachineCreation / waitForMachineDeletion timeout (upstream 10 s). */
   stateConfirmationTimeoutMs?: number;
+  /**
+   * kubernetes-sigs/cluster-api #245 → #316: after creating or deleting Machines, wait until the cache shows
+   * them (waitForMachineCreation / waitForMachineDeletion), so the next reconcile does not count a stale
+   * list. false: as before #316, the reconcile returns at once. Default true.
+   */
+  confirmWrites?: boolean;
   logger?: Logger;
 }
 
@@ -623,7 +629,7 @@ export class MachineSetReconciler {
       }
       const err = aggregate(errs);
       if (err) throw err;
-      await this.waitForMachineCreation(ctx, created);
+      if (this.opts.confirmWrites !== false) await this.waitForMachineCreation(ctx, created);
       return {};
     }
     if (diff > 0) {
@@ -644,7 +650,7 @@ export class MachineSetReconciler {
       }
       const err = aggregate(errs);
       if (err) throw err;
-      await this.waitForMachineDeletion(ctx, toDelete);
+      if (this.opts.confirmWrites !== false) await this.waitForMachineDeletion(ctx, toDelete);
     }
     return {};
   }

@@ -8,6 +8,7 @@ import { draRegistrationWipe } from './draregistrationwipe.ts';
 import { lostUpdate } from './lostupdate.ts';
 import { machineSetInfraFailure } from './machinesetinfrafailure.ts';
 import { machineSetSharedScheme } from './machinesetsharedscheme.ts';
+import { machineSetStaleCache } from './machinesetstalecache.ts';
 
 export const cases: readonly ScenarioCase[] = [
   clusterMoveFinalizer,
@@ -17,6 +18,7 @@ export const cases: readonly ScenarioCase[] = [
   deviceTaintAsyncEvents,
   draRegistrationWipe,
   capsuleConcurrentMapWrites,
+  machineSetStaleCache,
   lostUpdate,
 ];
 

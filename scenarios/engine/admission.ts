@@ -70,6 +70,8 @@ export interface DoorOptions {
   faultTolerant?: (actor: string) => boolean;
   /** Where a decision is noted on the history. */
   note?: (actor: string, tag: string, text: string) => void;
+  /** The servers whose watch cache the strategy may hold behind the shared store (a stale API server). */
+  caches?: readonly WatchCache[];
   /** Kills and restarts the process of an actor that runs as one (Sieve's intermediate state), if it does. */
   killer?: (actor: string) => ((why: string) => void) | undefined;
   /**
@@ -95,6 +97,22 @@ function faultStatus(f: FaultKind, info: RequestInfo): Status {
   }
 }
 
+/** A server's watch cache over a store shared with other servers (apiserver/storage/cacher.ts). */
+export interface WatchCache {
+  server: number;
+  /** The shared store's revision now. */
+  storeRevision(): number;
+  hold(): void;
+  release(): void;
+}
+
+interface CacheState {
+  cache: WatchCache;
+  /** The store revision the strategy was last asked about. */
+  asked: number;
+  held?: { steps: number; want: number };
+}
+
 export class AdmissionGate {
   readonly strategy: Strategy;
   readonly decisions: Decision[] = [];
@@ -104,18 +122,27 @@ export class AdmissionGate {
   private readonly requestCounts = new Map<string, number>();
   private readonly itemCounts = new Map<string, number>();
   private readonly timerChances = new Map<number, number>();
+  /** Early firings so far of timers due at each instant (TimerKey.n). */
+  private readonly earlyFired = new Map<number, number>();
   private readonly tiesAt = new Map<number, number>();
   private onArrival: (() => void) | undefined;
   private opened = false;
   private steps = 0;
   private holdOrder = 0;
+  private readonly caches: CacheState[] = [];
 
   constructor(opts: DoorOptions = {}) {
     this.opts = opts;
     this.strategy = opts.strategy ?? new DefaultStrategy();
+    for (const cache of opts.caches ?? []) this.addCache(cache);
     if (opts.clock && this.strategy.name !== 'default') {
       opts.clock.tieBreak = (at, of) => this.tie(at, of);
     }
+  }
+
+  /** A server's watch cache the strategy may hold behind its store from now on. */
+  addCache(cache: WatchCache): void {
+    this.caches.push({ cache, asked: cache.storeRevision() });
   }
 
   /** Steps taken so far. */
@@ -128,6 +155,10 @@ export class AdmissionGate {
     this.opened = true;
     if (this.opts.clock) this.opts.clock.tieBreak = undefined;
     for (const w of this.waiting.splice(0)) w.admit(undefined);
+    for (const c of this.caches) {
+      if (c.held) c.cache.release();
+      c.held = undefined;
+    }
     for (const st of this.streams.values()) {
       st.held = undefined;
       this.pump(st);
@@ -146,6 +177,7 @@ export class AdmissionGate {
   get size(): number {
     let held = 0;
     for (const st of this.streams.values()) if (st.held) held++;
+    for (const c of this.caches) if (c.held) held++;
     return this.waiting.length + held;
   }
 
@@ -194,6 +226,7 @@ export class AdmissionGate {
   step(): void {
     if (this.opened) return;
     this.steps++;
+    this.lagCaches();
     const heldStreams = [...this.streams.values()].filter((s) => s.held).sort((a, b) => (a.held?.order ?? 0) - (b.held?.order ?? 0));
     for (const st of heldStreams) if (st.held) st.held.steps++;
     const timer = this.earlyTimer();
@@ -209,6 +242,7 @@ export class AdmissionGate {
       if (choice.fireTimer) {
         this.record({ kind: 'timer', timer: timer.key, early: timer.chances });
         this.timerChances.delete(timer.key.atMs);
+        this.earlyFired.set(timer.key.atMs, timer.key.n + 1);
         this.opts.clock?.runNext();
       } else {
         this.timerChances.set(timer.key.atMs, timer.chances + 1);
@@ -249,6 +283,29 @@ export class AdmissionGate {
       const fault = this.strategy.fault(w.key, { tolerant: this.opts.faultTolerant?.(w.actor) ?? false, resume: w.resume });
       if (fault) this.record({ kind: 'fault', request: w.key, fault });
       w.admit(fault);
+    }
+  }
+
+  // --- watch caches ---
+
+  /** Releases caches held long enough; asks the strategy whether to hold each cache that is current. */
+  private lagCaches(): void {
+    for (const c of this.caches) {
+      if (c.held) {
+        if (++c.held.steps >= c.held.want) {
+          c.held = undefined;
+          c.cache.release();
+        }
+        continue;
+      }
+      const revision = c.cache.storeRevision();
+      if (revision <= c.asked) continue;
+      c.asked = revision;
+      const steps = this.strategy.lagCache(c.cache.server, revision);
+      if (steps <= 0) continue;
+      this.record({ kind: 'cache', server: c.cache.server, revision, steps });
+      c.held = { steps: 0, want: steps };
+      c.cache.hold();
     }
   }
 
@@ -385,7 +442,7 @@ export class AdmissionGate {
     for (const st of this.streams.values()) if (st.held) oldest = Math.min(oldest, st.held.sinceMs);
     if (oldest === Infinity || at > oldest + latencyBoundMs) return undefined;
     const atMs = at - (this.opts.epochMs ?? 0);
-    return { key: { atMs }, chances: this.timerChances.get(atMs) ?? 0 };
+    return { key: { atMs, n: this.earlyFired.get(atMs) ?? 0 }, chances: this.timerChances.get(atMs) ?? 0 };
   }
 
   private tie(at: number, of: number): number {

@@ -2,6 +2,7 @@
 // campaign is deterministic, and no decision depends on actor names.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { cases } from '../cases/index.ts';
 import { clusterMoveFinalizer } from '../cases/clustermovefinalizer.ts';
 import { deviceTaintNilWorker } from '../cases/devicetaintnilworker.ts';
 import { lostUpdate } from '../cases/lostupdate.ts';
@@ -50,6 +51,19 @@ describe('schedule exploration', () => {
       }
     }
     assert.ok(replayed >= 4, `only ${replayed} failing schedules to replay`);
+  });
+
+  it('every case replays exactly under every strategy: the same decisions and the same history', async () => {
+    for (const c of cases) {
+      for (const strategy of ['random', 'pct', 'faults'] as const) {
+        for (const variant of ['buggy', 'fixed'] as const) {
+          const out = await runCase(c, variant, 2, { strategy, hints: false });
+          const again = await replay(c, variant, 2, out.decisions, strategy);
+          assert.deepEqual(again.decisions, out.decisions, `${c.name} ${variant} ${strategy}: other decisions`);
+          assert.deepEqual(untimed(again.report.history), untimed(out.report.history), `${c.name} ${variant} ${strategy}: another history`);
+        }
+      }
+    }
   });
 
   it('a minimised schedule still fails and reverting any one of its decisions makes it pass', async () => {

@@ -52,7 +52,7 @@ export async function runCase(c: ScenarioCase, variant: Variant, seed: number, o
   const started = performance.now();
   const strategy = strategyFor(seed, opts);
   const hints = opts.hints ?? (strategy.name === 'default' && !opts.replay);
-  const world = await World.create({ seed, servers: c.servers ?? 1, logger: opts.logger, strategy, hints, faultTolerant: c.faultTolerant, ...(opts.actorAlias ? { actorAlias: opts.actorAlias } : {}) });
+  const world = await World.create({ seed, servers: c.servers ?? 1, logger: opts.logger, strategy, hints, faultTolerant: c.faultTolerant, sharedStorage: c.sharedStorage, ...(opts.actorAlias ? { actorAlias: opts.actorAlias } : {}) });
   if (opts.mutant !== undefined && !(c.mutants ?? []).some((m) => m.name === opts.mutant)) throw new Error(`${c.name} has no mutant "${opts.mutant}"`);
   if (opts.mutant !== undefined && variant !== 'fixed') throw new Error('a mutant replaces the fix: run it as the fixed variant');
   const ctx: ScenarioContext = { world, variant, fixed: variant === 'fixed', seed, ...(opts.mutant !== undefined ? { mutant: opts.mutant } : {}) };

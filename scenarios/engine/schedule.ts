@@ -28,9 +28,13 @@ export interface DeliveryKey {
   n: number;
 }
 
-/** A timer, by its due time (ms after the world's epoch); timers due at one instant fire together. */
+/**
+ * A timer, by its due time (ms after the world's epoch; timers due at one instant fire together) and how
+ * many times timers due then were fired early before (0 for the first).
+ */
 export interface TimerKey {
   atMs: number;
+  n: number;
 }
 
 export type FaultKind = 'error500' | 'throttle429' | 'conflict409' | 'expired410';
@@ -49,7 +53,9 @@ export type Decision =
   /** The watch connection was dropped instead of writing this item (the client resumes from its last resourceVersion). */
   | { kind: 'drop'; delivery: DeliveryKey }
   /** The actor's process was killed and restarted right after this write of its was answered (Sieve's intermediate state). */
-  | { kind: 'crash'; request: RequestKey };
+  | { kind: 'crash'; request: RequestKey }
+  /** Server `server`'s watch cache stopped at store revision `revision` for `steps` steps (a lagging API server). */
+  | { kind: 'cache'; server: number; revision: number; steps: number };
 
 export type StrategyName = 'default' | 'random' | 'pct' | 'faults';
 export const explorationStrategies: readonly StrategyName[] = ['random', 'pct', 'faults'];
@@ -91,7 +97,7 @@ export function deliveryKeyString(k: DeliveryKey): string {
 }
 
 export function timerKeyString(k: TimerKey): string {
-  return String(k.atMs);
+  return `${k.atMs}|${k.n}`;
 }
 
 export function describeRequest(k: RequestKey): string {
@@ -116,6 +122,8 @@ export function describeDecision(d: Decision): string {
       return `dropped ${d.delivery.actor}'s watch of ${d.delivery.resource}${server(d.delivery.server)} instead of writing the ${d.delivery.eventType} of${where(d.delivery)}${nth(d.delivery.n)}`;
     case 'crash':
       return `killed ${d.request.actor} right after ${describeRequest(d.request)} was answered`;
+    case 'cache':
+      return `held server ${d.server}'s watch cache at revision ${d.revision} for ${d.steps} step(s)`;
   }
 }
 
@@ -145,5 +153,7 @@ export function decisionActor(d: Decision): string {
     case 'timer':
     case 'tie':
       return 'clock';
+    case 'cache':
+      return `apiserver-${d.server}`;
   }
 }

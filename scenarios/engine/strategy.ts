@@ -65,6 +65,8 @@ export interface Strategy {
   drop(key: DeliveryKey, ctx: FaultContext): boolean;
   /** A write of a killable actor was answered: kill and restart its process now? */
   crash(key: RequestKey): boolean;
+  /** Server `server`'s watch cache is at store revision `revision`: hold it there for how many steps (0: no)? */
+  lagCache(server: number, revision: number): number;
 }
 
 /** Tunables of the live strategies: named so that none is hidden in the mechanism. */
@@ -80,6 +82,9 @@ export interface StrategyTuning {
   /** pct: the estimated number of steps of a run (k in the paper). */
   steps: number;
 }
+
+/** random/faults: the longest a watch cache is held behind its store, in steps. */
+export const maxCacheLagSteps = 24;
 
 export const defaultTuning: StrategyTuning = { joinRate: 0.25, holdRate: 0.25, faultRate: 0.04, depth: 2, steps: 100 };
 
@@ -105,6 +110,9 @@ export class DefaultStrategy implements Strategy {
   }
   crash(): boolean {
     return false;
+  }
+  lagCache(): number {
+    return 0;
   }
 }
 
@@ -149,6 +157,10 @@ export class RandomStrategy implements Strategy {
 
   crash(_key: RequestKey): boolean {
     return false;
+  }
+
+  lagCache(_server: number, _revision: number): number {
+    return this.random.float() < this.tuning.holdRate ? 1 + this.random.int(maxCacheLagSteps) : 0;
   }
 }
 
@@ -244,6 +256,11 @@ export class PctStrategy implements Strategy {
   crash(): boolean {
     return false;
   }
+
+  /** Cache lag is not an actor's: pct leaves caches current (random and faults lag them). */
+  lagCache(): number {
+    return 0;
+  }
 }
 
 /**
@@ -261,6 +278,7 @@ export class ReplayStrategy implements Strategy {
   private readonly faults = new Map<string, Decision & { kind: 'fault' }>();
   private readonly drops = new Map<string, Decision & { kind: 'drop' }>();
   private readonly crashes = new Map<string, Decision & { kind: 'crash' }>();
+  private readonly caches = new Map<string, Decision & { kind: 'cache' }>();
   /** The recorded decisions this run used, in the order it used them. */
   readonly taken: Decision[] = [];
 
@@ -273,6 +291,7 @@ export class ReplayStrategy implements Strategy {
       else if (d.kind === 'tie') this.ties.set(`${d.atMs}|${d.n}`, d);
       else if (d.kind === 'fault') this.faults.set(requestKeyString(d.request), d);
       else if (d.kind === 'drop') this.drops.set(deliveryKeyString(d.delivery), d);
+      else if (d.kind === 'cache') this.caches.set(`${d.server}|${d.revision}`, d);
       else this.crashes.set(requestKeyString(d.request), d);
     }
   }
@@ -334,6 +353,12 @@ export class ReplayStrategy implements Strategy {
     const rec = this.crashes.get(requestKeyString(key));
     if (rec) this.taken.push(rec);
     return rec !== undefined;
+  }
+
+  lagCache(server: number, revision: number): number {
+    const rec = this.caches.get(`${server}|${revision}`);
+    if (rec) this.taken.push(rec);
+    return rec?.steps ?? 0;
   }
 }
 

@@ -85,6 +85,8 @@ export interface ScenarioCase {
   horizonMs?: number;
   /** Extra API servers the case needs (clusterctl move: a target). */
   servers?: number;
+  /** The servers share one store, each behind its own watch cache that the strategy may hold (stale reads). */
+  sharedStorage?: boolean;
   /** Actors that retry failed requests as upstream's do (controllers): the faults strategy may fail theirs. */
   faultTolerant?: readonly string[];
   /** Actors, rules and steps. Returns once the steps are done; the runner then waits for quiescence. */

@@ -4,6 +4,8 @@
 // quiet step (admission.ts). Time moves when the world is quiescent, straight to the next timer, or
 // earlier when the strategy fires a timer while requests wait.
 import { startApiServer, type ApiServer } from '../../apiserver/apiserver.ts';
+import { Cacher } from '../../apiserver/storage/cacher.ts';
+import { MemoryStorage } from '../../apiserver/storage/memory.ts';
 import { History } from '../../apiserver/interleave/history.ts';
 import { RecordingInterleaver } from '../../apiserver/interleave/interleaver.ts';
 import { FakeClock } from '../../apiserver/machinery/clock.ts';
@@ -31,6 +33,11 @@ export interface WorldOptions {
   faultTolerant?: readonly string[];
   /** Test-only: the names the door knows actors by (admission.ts DoorOptions.actorAlias). */
   actorAlias?: (actor: string) => string;
+  /**
+   * The servers share one store, each behind its own watch cache (an HA control plane over one etcd), and
+   * the strategy may hold a server's cache behind the store: stale reads as a schedule decision.
+   */
+  sharedStorage?: boolean;
 }
 
 export class World {
@@ -44,6 +51,8 @@ export class World {
   /** Whether the case's hints are installed (scenario run) or not (explore). */
   readonly hints: boolean;
   private killers = new Map<string, (why: string) => void>();
+  /** With sharedStorage: each server's watch cache over the one store, by server index. */
+  watchCaches: readonly Cacher[] = [];
 
   private constructor(
     hints: boolean,
@@ -82,11 +91,18 @@ export class World {
       note: (actor, tag, text) => history?.note(actor, tag, text),
       ...(opts.actorAlias ? { actorAlias: opts.actorAlias } : {}),
     });
+    const shared = opts.sharedStorage ? new MemoryStorage() : undefined;
+    const caches: Cacher[] = [];
     for (let i = 0; i < (opts.servers ?? 1); i++) {
       // Each server draws its names and UIDs from its own stream, derived from the seed.
       const serverRandom = new SeededRandom(opts.seed * 31 + i + 1);
       // The server needs its interleaver and the interleaver reads the server's revision: bind it late.
       const bound: { server?: ApiServer } = {};
+      const cache = shared ? await Cacher.start(shared, { replayFromStart: true, clock }) : undefined;
+      if (cache && shared) {
+        caches.push(cache);
+        door.addCache({ server: i, storeRevision: () => shared.revisionNow(), hold: () => cache.hold(), release: () => cache.release() });
+      }
       const revision = (): number => bound.server?.storage.revisionNow?.() ?? 0;
       const realStart = performance.now();
       history ??= new History({ clock, now: () => performance.now() - realStart, revision });
@@ -98,6 +114,7 @@ export class World {
         random: serverRandom,
         logger: logger.child({ component: `apiserver-${i}` }),
         interleaver: door.wrap(interleaver, i),
+        ...(cache ? { storage: cache } : {}),
         recorder: interleaver,
         watchCoalesceMs: 0,
       });
@@ -105,8 +122,9 @@ export class World {
       servers.push(server);
       interleavers.push(interleaver);
     }
-    const world = new World(opts.hints ?? true, opts.seed, clock, random, history as History, interleavers, servers, logger, door);
+    const world: World = new World(opts.hints ?? true, opts.seed, clock, random, history as History, interleavers, servers, logger, door);
     horizon.end = () => world.horizonEnd;
+    world.watchCaches = caches;
     world.killers = killers;
     for (const [i, s] of servers.entries()) {
       const inter = interleavers[i] as RecordingInterleaver;
@@ -232,5 +250,12 @@ export class World {
       }
     }
     for (const s of this.servers) await s.close();
+    for (const c of this.watchCaches) {
+      try {
+        await c.close();
+      } catch (e) {
+        this.logger.warn({ err: e }, 'closing a watch cache failed');
+      }
+    }
   }
 }
