@@ -81,10 +81,22 @@ export class RaceDetector {
   readonly reports: RaceReport[] = [];
   private readonly shadow = new Map<string, Shadow>();
   private readonly seen = new Set<string>();
+  private readonly labels = new Map<string, number>();
   private readonly onRace: ((report: RaceReport) => void) | undefined;
 
   constructor(options: { onRace?: (report: RaceReport) => void } = {}) {
     this.onRace = options.onRace;
+  }
+
+  /**
+   * A fresh address for a new object named label (a map or slice made by make() or a literal): the first
+   * one is label itself, later ones label#2, label#3, ... Two objects made by the same line, e.g. in two
+   * calls of one function, are distinct memory to Go; sharing an address would report races between them.
+   */
+  location(label: string): string {
+    const n = (this.labels.get(label) ?? 0) + 1;
+    this.labels.set(label, n);
+    return n === 1 ? label : `${label}#${n}`;
   }
 
   read(addr: string, site?: string): void {
