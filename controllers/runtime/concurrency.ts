@@ -292,7 +292,7 @@ interface Sent<T> {
 export class Chan<T> {
   private readonly buffer: Sent<T>[] = [];
   private readonly receivers: ((item: Sent<T> | undefined) => void)[] = [];
-  private readonly senders: { item: Sent<T>; wake: () => void }[] = [];
+  private readonly senders: { item: Sent<T>; wake: (closed?: Error) => void }[] = [];
   private closed: VectorClock | undefined;
 
   constructor(readonly capacity = 0) {}
@@ -307,7 +307,10 @@ export class Chan<T> {
     const receiver = this.receivers.shift();
     if (receiver) receiver(item);
     else if (this.buffer.length < this.capacity) this.buffer.push(item);
-    else await park(new Promise<void>((wake) => this.senders.push({ item, wake })));
+    else {
+      const closed = await park(new Promise<Error | undefined>((wake) => this.senders.push({ item, wake })));
+      if (closed) throw closed; // closed while this send was blocked: Go panics the sender
+    }
   }
 
   /** v, ok := <-ch: ok is false once the channel is closed and drained. */
@@ -333,6 +336,7 @@ export class Chan<T> {
     this.closed.join(g.clock);
     g.clock.tick(g);
     for (const receiver of this.receivers.splice(0)) receiver(undefined);
+    for (const sender of this.senders.splice(0)) sender.wake(new Error('send on closed channel'));
   }
 
   /** for v := range ch */
