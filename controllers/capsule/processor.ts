@@ -257,7 +257,7 @@ export class Processor {
         }
 
         const wg = new WaitGroup();
-        const errorsChan: unknown[] = []; // a buffered channel: safe for every goroutine to send on
+        const errorsChan = new Chan<unknown>(objs.length); // make(chan error, len(objs.Items)): sends never block
         const detector = this.opts.detector;
         // processedRaw (#1264): goroutine i writes only processedRaw[i]; merged below after the wait.
         const processedRaw = GoSlice.make(objs.length, '', { label: 'HandleSection.processedRaw', detector });
@@ -279,7 +279,7 @@ export class Processor {
               } catch (err) {
                 if (err instanceof FatalError) throw err;
                 log.error({ ...kv, resource, err }, 'unable to sync namespacedItems');
-                errorsChan.push(err);
+                await errorsChan.send(err);
                 return;
               }
               log.info({ ...kv, resource }, 'resource has been replicated');
@@ -319,7 +319,8 @@ export class Processor {
         }
         if (this.fix === 'merge-before-wait') for (const p of processedRaw) if (p !== '') await processed.set(p, true);
         await wg.wait();
-        for (const err of errorsChan) syncErr = errorsJoin(syncErr, err);
+        errorsChan.close();
+        for await (const err of errorsChan) syncErr = errorsJoin(syncErr, err);
         if (this.fix === 'v0.7.3') {
           // v0.7.3 (#1264): the calling goroutine merges the slots of those that succeeded, one at a time.
           for (const p of processedRaw) if (p !== '') await processed.set(p, true);
