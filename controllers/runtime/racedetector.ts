@@ -9,9 +9,10 @@
 //
 // Differences from Go. Nothing here is timing-based: Node interleaves goroutines only at awaits, so two
 // unsynchronised accesses are reported even when they ran one after the other, which is exactly what
-// TSan's happens-before mode reports too. Only instrumented accesses are seen (read()/write() calls, or the
-// wrappers below) and the shadow state is not bounded. Reports are deduplicated on (address, access kinds,
-// sites) as TSan deduplicates on stack pairs. Stacks are V8 stacks, formatted only when a race is reported.
+// TSan's happens-before mode reports too. Only instrumented accesses are seen (read()/write() calls, the
+// wrappers below, GoMap (gomap.ts) and GoSlice (goslice.ts) given a detector) and the shadow state is not
+// bounded. Reports are deduplicated on (address, access kinds, sites) as TSan deduplicates on stack pairs.
+// Stacks are V8 stacks, formatted only when a race is reported.
 import { fileURLToPath } from 'node:url';
 import { currentGoroutine, stackFrames, type Goroutine } from './concurrency.ts';
 
