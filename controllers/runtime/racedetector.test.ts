@@ -369,3 +369,30 @@ test('Chan: a send happens-before the receive of its value and close before the 
   await settle();
   assert.equal((exits[0]?.error as Error | undefined)?.message, 'send on closed channel');
 });
+
+test('instrumentObject on a plain array: pushes from two goroutines race on its length; under a Mutex they do not', async () => {
+  for (const locked of [false, true]) {
+    const { rt, det } = setup();
+    const mu = new Mutex();
+    const wg = new WaitGroup();
+    let seen: string[] = [];
+    rt.go('caller', async () => {
+      const results = instrumentObject<string[]>([], det, 'results');
+      for (const name of ['a', 'b']) {
+        wg.add(1);
+        rt.go(`task-${name}`, async () => {
+          if (locked) await mu.lock();
+          results.push(name);
+          if (locked) mu.unlock();
+          wg.done();
+        });
+      }
+      await wg.wait();
+      seen = [...results];
+    });
+    for (let i = 0; i < 3; i++) await settle();
+    assert.deepEqual(seen, ['a', 'b']);
+    if (locked) assert.deepEqual(det.reports.map(String), []);
+    else assert.ok(det.reports.some((r) => r.addr === 'results.length' && r.current.goroutine.name === 'task-b' && r.previous.goroutine.name === 'task-a'), det.reports.map((r) => r.addr).join());
+  }
+});
