@@ -36,7 +36,7 @@ import { TerminalError, type Controller, type Request, type Result } from '../ru
 import { Manager, type InformerDefaults } from '../runtime/manager.ts';
 import type { ProcessSpec } from '../runtime/supervisor.ts';
 import type { RaceDetector } from '../runtime/racedetector.ts';
-import { errorsJoin, Processor } from './processor.ts';
+import { errorsJoin, Processor, type ProcessorMutant } from './processor.ts';
 import { RestMapper } from './restmapper.ts';
 import {
   globalTenantResourceResource,
@@ -56,6 +56,8 @@ import {
 export interface GlobalTenantResourceOptions {
   /** false: Capsule v0.7.2 (#1263, concurrent map writes). true: v0.7.3 (#1264). */
   fixed: boolean;
+  /** ProcessorOptions.mutant: a different fix in place of #1264's. */
+  mutant?: ProcessorMutant;
   /** ProcessorOptions.mapWriteWindow: how long an insert into HandleSection's `processed` map stays in progress. */
   mapWriteWindow?: () => Promise<void>;
   detector?: RaceDetector;
@@ -99,6 +101,7 @@ export class GlobalTenantResourceReconciler {
     this.processor = new Processor({
       client: mgr.client,
       fixed: opts.fixed,
+      ...(opts.mutant ? { mutant: opts.mutant } : {}),
       namespaces: namespaces.lister(),
       mapper: new RestMapper(mgr.client),
       mapWriteWindow: opts.mapWriteWindow,

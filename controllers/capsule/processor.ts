@@ -18,7 +18,8 @@
 // inside it is fatal. The window defaults to GoMap's (one event-loop turn), so two HTTP responses read in
 // the same turn crash as by chance upstream; a scenario passes mapWriteWindow to hold it open until the
 // other goroutine arrives. The fix (#1264): each goroutine writes only its own slot of `processedRaw`
-// and the calling goroutine merges the slots into `processed` after wg.Wait().
+// and the calling goroutine merges the slots into `processed` after wg.Wait(). processedRaw is a GoSlice
+// (controllers/runtime/goslice.ts): with a RaceDetector, both it and `processed` are watched as -race would.
 //
 // Reads as upstream's manager client does them: namespaces come from the informer cache when a lister is
 // given (controller-runtime's cached client), source objects and replicas go to the API server
@@ -30,18 +31,36 @@ import { quietLogger, type Logger } from '../../apiserver/machinery/log.ts';
 import { isObject, type KubeObject } from '../../apiserver/machinery/object.ts';
 import { isNotFound, type KubeClient } from '../../clients/kube/client.ts';
 import type { Lister } from '../../clients/kube/informer.ts';
-import { FatalError, go, WaitGroup, type Context } from '../runtime/concurrency.ts';
+import { Chan, FatalError, go, Mutex, WaitGroup, type Context } from '../runtime/concurrency.ts';
 import { call } from './call.ts';
 import { Panic } from '../runtime/controller.ts';
 import { GoMap } from '../runtime/gomap.ts';
+import { GoSlice } from '../runtime/goslice.ts';
 import type { RaceDetector } from '../runtime/racedetector.ts';
 import { RestMapper } from './restmapper.ts';
 import { objectReferenceString, parseObjectReference, resourcesLabel, type ResourceSpec, type Tenant } from './types.ts';
+
+/**
+ * Fixes of #1263 other than upstream's, for the scenario's mutants (selected with fixed: true, as `fixed`
+ * selects the fix). Broken ones: the map insert under a Mutex in the first goroutine only
+ * (`mutex-some-goroutines`); #1264's slots merged before wg.Wait() (`merge-before-wait`); a slice shared by
+ * the goroutines, each appending to it, merged after the wait (`shared-slice`). Equivalent ones: every
+ * goroutine inserts under one sync.Mutex (`mutex-all`); the replicas sent on a buffered channel that the
+ * caller drains after the wait (`channel`).
+ */
+export const processorMutants = ['mutex-some-goroutines', 'merge-before-wait', 'shared-slice', 'mutex-all', 'channel'] as const;
+export type ProcessorMutant = (typeof processorMutants)[number];
+
+export function isProcessorMutant(name: string): name is ProcessorMutant {
+  return (processorMutants as readonly string[]).includes(name);
+}
 
 export interface ProcessorOptions {
   client: KubeClient;
   /** false: v0.7.2, goroutines insert into the shared `processed` map (#1263). true: v0.7.3, per-goroutine slots merged after the wait (#1264). */
   fixed: boolean;
+  /** With fixed: a different fix in place of #1264's (see processorMutants). */
+  mutant?: ProcessorMutant;
   /** The Namespace informer's lister (the cached client); without it namespaces are listed from the API server. */
   namespaces?: Lister<KubeObject>;
   mapper?: RestMapper;
@@ -125,12 +144,15 @@ const everything = labelSelectorFromMeta({});
 
 export class Processor {
   readonly fixed: boolean;
+  /** How the goroutines hand their replicas to the caller: upstream's bug, upstream's fix, or a mutant. */
+  private readonly fix: 'v0.7.2' | 'v0.7.3' | ProcessorMutant;
   private readonly client: KubeClient;
   private readonly mapper: RestMapper;
   private readonly log: Logger;
 
   constructor(private readonly opts: ProcessorOptions) {
     this.fixed = opts.fixed;
+    this.fix = !opts.fixed ? 'v0.7.2' : (opts.mutant ?? 'v0.7.3');
     this.client = opts.client;
     this.mapper = opts.mapper ?? new RestMapper(opts.client);
     this.log = (opts.logger ?? quietLogger()).child({ component: 'capsule-processor', fixed: opts.fixed });
@@ -235,9 +257,14 @@ export class Processor {
         }
 
         const wg = new WaitGroup();
-        const errorsChan: unknown[] = []; // a buffered channel: safe for every goroutine to send on
+        const errorsChan = new Chan<unknown>(objs.length); // make(chan error, len(objs.Items)): sends never block
+        const detector = this.opts.detector;
         // processedRaw (#1264): goroutine i writes only processedRaw[i]; merged below after the wait.
-        const processedRaw: string[] = objs.map(() => '');
+        const processedRaw = GoSlice.make(objs.length, '', { label: 'HandleSection.processedRaw', detector });
+        // Only for the mutants: a mutex, a slice every goroutine appends to, a channel.
+        const mu = new Mutex();
+        const processedList = new GoSlice<string>([], { label: 'HandleSection.processedList', detector });
+        const results = new Chan<string>(objs.length);
         // One goroutine per source object; each replicates it into this namespace.
         for (const [i, o] of objs.entries()) {
           const obj = deepCopy(o);
@@ -252,29 +279,56 @@ export class Processor {
               } catch (err) {
                 if (err instanceof FatalError) throw err;
                 log.error({ ...kv, resource, err }, 'unable to sync namespacedItems');
-                errorsChan.push(err);
+                await errorsChan.send(err);
                 return;
               }
               log.info({ ...kv, resource }, 'resource has been replicated');
               const replicatedItem = objectReferenceString({ kind: obj.kind ?? '', namespace: nsName, apiVersion: obj.apiVersion ?? '', name: obj.metadata.name ?? '' });
-              if (this.fixed) {
-                // v0.7.3 (#1264, 8d498bb9): write only this goroutine's own slot.
-                processedRaw[i] = replicatedItem;
-              } else {
-                // v0.7.2 (#1263): every goroutine inserts into the one shared map; two at once is
-                // `fatal error: concurrent map writes`.
-                await processed.set(replicatedItem, true);
+              switch (this.fix) {
+                case 'v0.7.2': // #1263: every goroutine inserts into the one shared map; two at once is `fatal error: concurrent map writes`.
+                  await processed.set(replicatedItem, true);
+                  break;
+                case 'v0.7.3': // #1264 (8d498bb9): write only this goroutine's own slot.
+                case 'merge-before-wait':
+                  processedRaw.set(i, replicatedItem);
+                  break;
+                case 'mutex-some-goroutines':
+                case 'mutex-all':
+                  if (this.fix === 'mutex-some-goroutines' && i > 0) {
+                    await processed.set(replicatedItem, true);
+                    break;
+                  }
+                  await mu.lock();
+                  try {
+                    await processed.set(replicatedItem, true);
+                  } finally {
+                    mu.unlock();
+                  }
+                  break;
+                case 'shared-slice':
+                  processedList.append(replicatedItem);
+                  break;
+                case 'channel':
+                  await results.send(replicatedItem);
+                  break;
               }
             } finally {
               wg.done();
             }
           });
         }
+        if (this.fix === 'merge-before-wait') for (const p of processedRaw) if (p !== '') await processed.set(p, true);
         await wg.wait();
-        for (const err of errorsChan) syncErr = errorsJoin(syncErr, err);
-        if (this.fixed) {
+        errorsChan.close();
+        for await (const err of errorsChan) syncErr = errorsJoin(syncErr, err);
+        if (this.fix === 'v0.7.3') {
           // v0.7.3 (#1264): the calling goroutine merges the slots of those that succeeded, one at a time.
           for (const p of processedRaw) if (p !== '') await processed.set(p, true);
+        } else if (this.fix === 'shared-slice') {
+          for (const p of processedList) await processed.set(p, true);
+        } else if (this.fix === 'channel') {
+          results.close();
+          for await (const p of results) await processed.set(p, true);
         }
       }
 

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { FakeClock } from '../../apiserver/machinery/clock.ts';
 import {
   Canceled,
+  Chan,
   DeadlineExceeded,
   FatalError,
   GoRuntime,
@@ -254,4 +255,62 @@ test('a FatalError kills the process even when the code catches it, and only the
   assert.equal(exits[0]?.kind, 'fatal');
   assert.equal((exits[0]?.error as Error).message, 'concurrent map writes');
   assert.ok(rt.ctx.cause() instanceof FatalError);
+});
+
+test('Chan: an unbuffered send waits for a receiver, a buffered one for room; FIFO; close wakes receivers and ends range', async () => {
+  const { rt } = newProcess();
+  const log: string[] = [];
+  const unbuffered = new Chan<number>();
+  rt.go('sender', async () => {
+    await unbuffered.send(1);
+    log.push('sent 1');
+  });
+  await settle();
+  assert.equal(log.length, 0, 'no receiver yet: the send blocks');
+  rt.go('receiver', async () => {
+    log.push(`got ${String((await unbuffered.recv())[0])}`);
+  });
+  await settle();
+  assert.deepEqual(log.sort(), ['got 1', 'sent 1']);
+
+  const buffered = new Chan<string>(2);
+  const sent: string[] = [];
+  rt.go('producer', async () => {
+    for (const v of ['a', 'b', 'c']) {
+      await buffered.send(v);
+      sent.push(v);
+    }
+    buffered.close();
+  });
+  await settle();
+  assert.deepEqual(sent, ['a', 'b'], 'the third send waits for room');
+  const received: string[] = [];
+  rt.go('consumer', async () => {
+    for await (const v of buffered) received.push(v);
+  });
+  await settle();
+  assert.deepEqual(received, ['a', 'b', 'c']);
+  assert.deepEqual(sent, ['a', 'b', 'c']);
+
+  const idle = new Chan<number>(1);
+  let result: [number | undefined, boolean] | undefined;
+  rt.go('waiting', async () => {
+    result = await idle.recv();
+  });
+  await settle();
+  assert.equal(result, undefined);
+  rt.go('closer', () => idle.close());
+  await settle();
+  assert.deepEqual(result, [undefined, false]);
+  assert.throws(() => idle.close(), /close of closed channel/);
+
+  const full = new Chan<number>();
+  const failures: string[] = [];
+  rt.go('blocked-sender', async () => {
+    await full.send(1).catch((e: unknown) => failures.push((e as Error).message));
+  });
+  await settle();
+  rt.go('closer', () => full.close());
+  await settle();
+  assert.deepEqual(failures, ['send on closed channel'], 'a sender blocked at close panics, as in Go');
 });

@@ -1,11 +1,12 @@
-// Go-style concurrency on Node's single thread: goroutines, WaitGroup, Mutex, RWMutex, Context, sleep.
+// Go-style concurrency on Node's single thread: goroutines, WaitGroup, Mutex, RWMutex, channels, Context, sleep.
 //
 // Model. A goroutine is an async function started with go(name, fn); its identity follows it across awaits
 // through AsyncLocalStorage, so currentGoroutine() names the one running (a process's "main" goroutine outside
 // any). Every goroutine carries a vector clock, and the synchronisation operations create the happens-before
 // edges of Go's memory model: go() (parent → child), WaitGroup.Done → Wait, Mutex Unlock → Lock, RWMutex
-// (R)Unlock → (R)Lock, context cancel → an Err() that sees it, and Goroutine.join() (which Go lacks; it is
-// pthread_join, for supervisors and tests). racedetector.ts checks memory accesses against these clocks.
+// (R)Unlock → (R)Lock, channel send → receive and close → receive, context cancel → an Err() that sees it,
+// and Goroutine.join() (which Go lacks; it is pthread_join, for supervisors and tests). racedetector.ts
+// checks memory accesses against these clocks.
 //
 // Differences from Go. Nothing runs in parallel: goroutines interleave only at awaits, so a race is "two
 // conflicting accesses not ordered by happens-before", never a torn value. A started goroutine first runs on
@@ -273,6 +274,78 @@ export class Mutex {
     const next = this.waiters.shift();
     if (next) next();
     else this.locked = false;
+  }
+}
+
+/** A value in flight on a channel, with the sender's clock at the send (TSan: release on send). */
+interface Sent<T> {
+  value: T;
+  clock: VectorClock;
+}
+
+/**
+ * Go's chan T with a buffer of `capacity` (make(chan T, capacity)). A send happens-before the receive that
+ * gets its value, and close happens-before a receive that sees the channel closed (Go's memory model).
+ * Sends block while the buffer is full, receives while it is empty, FIFO. Not modelled: the edge from the
+ * k-th receive to the (k+capacity)-th send's completion, and select.
+ */
+export class Chan<T> {
+  private readonly buffer: Sent<T>[] = [];
+  private readonly receivers: ((item: Sent<T> | undefined) => void)[] = [];
+  private readonly senders: { item: Sent<T>; wake: (closed?: Error) => void }[] = [];
+  private closed: VectorClock | undefined;
+
+  constructor(readonly capacity = 0) {}
+
+  /** ch <- value */
+  async send(value: T): Promise<void> {
+    if (this.closed) throw new Error('send on closed channel');
+    const g = currentGoroutine();
+    const item: Sent<T> = { value, clock: new VectorClock() };
+    item.clock.join(g.clock);
+    g.clock.tick(g);
+    const receiver = this.receivers.shift();
+    if (receiver) receiver(item);
+    else if (this.buffer.length < this.capacity) this.buffer.push(item);
+    else {
+      const closed = await park(new Promise<Error | undefined>((wake) => this.senders.push({ item, wake })));
+      if (closed) throw closed; // closed while this send was blocked: Go panics the sender
+    }
+  }
+
+  /** v, ok := <-ch: ok is false once the channel is closed and drained. */
+  async recv(): Promise<[T | undefined, boolean]> {
+    let item = this.buffer.shift();
+    const sender = this.senders.shift();
+    if (sender) {
+      if (item) this.buffer.push(sender.item);
+      else item = sender.item;
+      sender.wake();
+    }
+    if (!item && !this.closed) item = await park(new Promise<Sent<T> | undefined>((resolve) => this.receivers.push(resolve)));
+    const clock = item ? item.clock : this.closed;
+    if (clock) currentGoroutine().clock.join(clock);
+    return item ? [item.value, true] : [undefined, false];
+  }
+
+  /** close(ch) */
+  close(): void {
+    if (this.closed) throw new Error('close of closed channel');
+    const g = currentGoroutine();
+    this.closed = new VectorClock();
+    this.closed.join(g.clock);
+    g.clock.tick(g);
+    for (const receiver of this.receivers.splice(0)) receiver(undefined);
+    for (const sender of this.senders.splice(0)) sender.wake(new Error('send on closed channel'));
+  }
+
+  /** for v := range ch */
+  async *[Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    for (;;) {
+      const [value, ok] = await this.recv();
+      if (!ok) return;
+      yield value as T;
+    }
   }
 }
 

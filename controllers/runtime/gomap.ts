@@ -17,7 +17,7 @@ import type { RaceDetector } from './racedetector.ts';
 export { FatalError } from './concurrency.ts';
 
 export interface GoMapOptions {
-  /** Name of the map, used as its address in race reports. */
+  /** Name of the map, its address in race reports (made unique per map by RaceDetector.location). */
   label?: string;
   detector?: RaceDetector;
   /** The await window a write spans. Default: one turn of the event loop (setImmediate). */
@@ -34,8 +34,8 @@ export class GoMap<K, V> {
   private readonly window: () => Promise<void>;
 
   constructor(options: GoMapOptions = {}) {
-    this.label = options.label ?? 'map';
     this.detector = options.detector;
+    this.label = this.detector ? this.detector.location(options.label ?? 'map') : (options.label ?? 'map');
     this.window = options.window ?? nextTurn;
   }
 

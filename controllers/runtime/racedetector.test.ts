@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FatalError, GoRuntime, Mutex, WaitGroup, background, withCancel, type ExitReport } from './concurrency.ts';
+import { Chan, FatalError, GoRuntime, Mutex, WaitGroup, background, withCancel, type ExitReport } from './concurrency.ts';
 import { GoMap } from './gomap.ts';
+import { GoSlice } from './goslice.ts';
 import { RaceDetector, instrumentMap, instrumentObject } from './racedetector.ts';
 
 /** Lets every runnable goroutine run until it waits on something. Creates no happens-before edge. */
@@ -239,4 +240,159 @@ test('GoMap: a read during a write is "concurrent map read and map write"; a det
   assert.deepEqual(second.exits, [], 'no overlap, no crash');
   assert.equal(second.det.reports.length, 1, 'but -race sees it');
   assert.match(String(second.det.reports[0]), /Write at .* \(g2\):\n {2}mapassign[\s\S]*Previous write at .* \(g1\):\n {2}mapassign/);
+});
+
+/** Two goroutines append to one shared slice, ordered by nothing, by a Mutex, or by a WaitGroup edge. */
+async function appendFromTwo(sync: 'none' | 'mutex' | 'waitgroup'): Promise<{ det: RaceDetector; items: string[] }> {
+  const { rt, det } = setup();
+  let items: string[] = [];
+  rt.go('caller', async () => {
+    const results = new GoSlice<string>([], { label: 'results', detector: det });
+    const mu = new Mutex();
+    const first = new WaitGroup();
+    first.add(1);
+    const done = new WaitGroup();
+    done.add(2);
+    rt.go('task-a', async () => {
+      if (sync === 'mutex') await mu.lock();
+      results.append('a');
+      if (sync === 'mutex') mu.unlock();
+      first.done();
+      done.done();
+    });
+    rt.go('task-b', async () => {
+      if (sync === 'waitgroup') await first.wait(); // b appends only after a's Done
+      if (sync === 'mutex') await mu.lock();
+      results.append('b');
+      if (sync === 'mutex') mu.unlock();
+      done.done();
+    });
+    await done.wait();
+    items = [...results];
+  });
+  for (let i = 0; i < 3; i++) await settle();
+  return { det, items };
+}
+
+test('GoSlice: concurrent appends from two goroutines without sync are a race on the slice; with a Mutex or a WaitGroup edge they are not', async () => {
+  const racy = await appendFromTwo('none');
+  assert.deepEqual(racy.items, ['a', 'b'], 'nothing is lost: the race is what -race reports, not a torn slice');
+  assert.deepEqual(
+    racy.det.reports.map((r) => `${r.addr}: ${r.current.kind} ${r.current.site} by ${r.current.goroutine.name} / ${r.previous.kind} ${r.previous.site} by ${r.previous.goroutine.name}`),
+    ['results: read append by task-b / write append by task-a', 'results: write append by task-b / write append by task-a'],
+  );
+  assert.match(String(racy.det.reports[0]), /Read at 0x[0-9a-f]{12} by goroutine \d+ \(task-b\):\n {2}append\n[\s\S]*Previous write at .* \(task-a\):\n {2}append[\s\S]*Location is 'results'/);
+  for (const sync of ['mutex', 'waitgroup'] as const) {
+    const { det, items } = await appendFromTwo(sync);
+    assert.deepEqual(det.reports.map(String), [], sync);
+    assert.deepEqual(items, ['a', 'b'], sync);
+  }
+});
+
+test('GoSlice: per-goroutine slots do not race with each other, only with a reader not ordered after them (#1264 merged before the wait)', async () => {
+  for (const mergeAfterWait of [true, false]) {
+    const { rt, det } = setup();
+    let merged: string[] = [];
+    rt.go('HandleSection', async () => {
+      const slots = GoSlice.make(2, '', { label: 'processedRaw', detector: det });
+      const wg = new WaitGroup();
+      for (const i of [0, 1]) {
+        wg.add(1);
+        rt.go(`task-${i}`, () => {
+          slots.set(i, `item-${i}`);
+          wg.done();
+        });
+      }
+      if (mergeAfterWait) await wg.wait();
+      merged = [...slots];
+      await wg.wait();
+    });
+    for (let i = 0; i < 3; i++) await settle();
+    if (mergeAfterWait) {
+      assert.deepEqual(det.reports.map(String), []);
+      assert.deepEqual(merged, ['item-0', 'item-1']);
+      continue;
+    }
+    assert.deepEqual(merged, ['', ''], 'the caller read the slots before the goroutines ran');
+    assert.deepEqual(
+      det.reports.map((r) => `${r.addr}: ${r.current.kind} by ${r.current.goroutine.name} / ${r.previous.kind} by ${r.previous.goroutine.name}`),
+      ['processedRaw[0]: write by task-0 / read by HandleSection', 'processedRaw[1]: write by task-1 / read by HandleSection'],
+    );
+  }
+});
+
+test('GoSlice: index out of range is Go\'s runtime error; two slices made by one line are distinct addresses', () => {
+  const det = new RaceDetector();
+  const s = GoSlice.make(1, 0, { label: 's', detector: det });
+  assert.throws(() => s.at(1), /^Error: runtime error: index out of range \[1\] with length 1$/);
+  assert.throws(() => s.set(-1, 2), /index out of range \[-1\]/);
+  assert.equal(new GoSlice([], { label: 's', detector: det }).len, 0);
+  assert.equal(det.location('s'), 's#3');
+});
+
+test('Chan: a send happens-before the receive of its value and close before the receive that sees it; without them the accesses race', async () => {
+  for (const viaChannel of [true, false]) {
+    const { rt, det } = setup();
+    const ch = new Chan<string>(0);
+    const received: string[] = [];
+    rt.go('producer', async () => {
+      det.write('result');
+      if (viaChannel) {
+        await ch.send('r1'); // unbuffered: waits for the receiver
+        det.write('late');
+        ch.close();
+      }
+    });
+    rt.go('consumer', async () => {
+      if (viaChannel) for await (const v of ch) received.push(v);
+      else await settle();
+      det.read('result');
+      if (viaChannel) det.read('late');
+    });
+    for (let i = 0; i < 3; i++) await settle();
+    if (viaChannel) {
+      assert.deepEqual(received, ['r1']);
+      assert.deepEqual(det.reports.map(String), []);
+    } else {
+      assert.deepEqual(det.reports.map((r) => r.addr), ['result']);
+    }
+  }
+  const { rt, exits } = setup();
+  const ch = new Chan<number>(1);
+  rt.go('closer', async () => {
+    await ch.send(1);
+    ch.close();
+    assert.deepEqual(await ch.recv(), [1, true]);
+    assert.deepEqual(await ch.recv(), [undefined, false]);
+    await ch.send(2);
+  });
+  await settle();
+  assert.equal((exits[0]?.error as Error | undefined)?.message, 'send on closed channel');
+});
+
+test('instrumentObject on a plain array: pushes from two goroutines race on its length; under a Mutex they do not', async () => {
+  for (const locked of [false, true]) {
+    const { rt, det } = setup();
+    const mu = new Mutex();
+    const wg = new WaitGroup();
+    let seen: string[] = [];
+    rt.go('caller', async () => {
+      const results = instrumentObject<string[]>([], det, 'results');
+      for (const name of ['a', 'b']) {
+        wg.add(1);
+        rt.go(`task-${name}`, async () => {
+          if (locked) await mu.lock();
+          results.push(name);
+          if (locked) mu.unlock();
+          wg.done();
+        });
+      }
+      await wg.wait();
+      seen = [...results];
+    });
+    for (let i = 0; i < 3; i++) await settle();
+    assert.deepEqual(seen, ['a', 'b']);
+    if (locked) assert.deepEqual(det.reports.map(String), []);
+    else assert.ok(det.reports.some((r) => r.addr === 'results.length' && r.current.goroutine.name === 'task-b' && r.previous.goroutine.name === 'task-a'), det.reports.map((r) => r.addr).join());
+  }
 });

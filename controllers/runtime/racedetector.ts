@@ -9,9 +9,10 @@
 //
 // Differences from Go. Nothing here is timing-based: Node interleaves goroutines only at awaits, so two
 // unsynchronised accesses are reported even when they ran one after the other, which is exactly what
-// TSan's happens-before mode reports too. Only instrumented accesses are seen (read()/write() calls, or the
-// wrappers below) and the shadow state is not bounded. Reports are deduplicated on (address, access kinds,
-// sites) as TSan deduplicates on stack pairs. Stacks are V8 stacks, formatted only when a race is reported.
+// TSan's happens-before mode reports too. Only instrumented accesses are seen (read()/write() calls, the
+// wrappers below, GoMap (gomap.ts) and GoSlice (goslice.ts) given a detector) and the shadow state is not
+// bounded. Reports are deduplicated on (address, access kinds, sites) as TSan deduplicates on stack pairs.
+// Stacks are V8 stacks, formatted only when a race is reported.
 import { fileURLToPath } from 'node:url';
 import { currentGoroutine, stackFrames, type Goroutine } from './concurrency.ts';
 
@@ -81,10 +82,22 @@ export class RaceDetector {
   readonly reports: RaceReport[] = [];
   private readonly shadow = new Map<string, Shadow>();
   private readonly seen = new Set<string>();
+  private readonly labels = new Map<string, number>();
   private readonly onRace: ((report: RaceReport) => void) | undefined;
 
   constructor(options: { onRace?: (report: RaceReport) => void } = {}) {
     this.onRace = options.onRace;
+  }
+
+  /**
+   * A fresh address for a new object named label (a map or slice made by make() or a literal): the first
+   * one is label itself, later ones label#2, label#3, ... Two objects made by the same line, e.g. in two
+   * calls of one function, are distinct memory to Go; sharing an address would report races between them.
+   */
+  location(label: string): string {
+    const n = (this.labels.get(label) ?? 0) + 1;
+    this.labels.set(label, n);
+    return n === 1 ? label : `${label}#${n}`;
   }
 
   read(addr: string, site?: string): void {

@@ -7,6 +7,7 @@ import { it } from 'node:test';
 import { notes } from '../engine/checkers.ts';
 import { assertVerdict, median, testSeeds, untimed } from '../engine/casetest.ts';
 import { runCase } from '../engine/runner.ts';
+import type { StrategyName } from '../engine/schedule.ts';
 import { capsuleActor, capsuleConcurrentMapWrites } from './capsuleconcurrentmapwrites.ts';
 
 /** Each run should take well under a second; this bound only catches a run gone badly wrong. */
@@ -20,11 +21,12 @@ it('buggy: the controller crashes with concurrent map writes and crash-loops on 
     assertVerdict(result, 'buggy');
     assert.deepEqual(
       result.violations.map((v) => v.invariant),
-      ['no-fatal-crash', 'status-written', 'processed-items-equal-replicas'],
+      ['no-fatal-crash', 'no-data-race', 'status-written', 'processed-items-equal-replicas'],
       `seed ${seed}: ${JSON.stringify(result.violations)}`,
     );
     assert.match(result.violations[0]?.message ?? '', /fatal error: concurrent map writes in goroutine "HandleSection alpha-1\//);
-    assert.match(result.violations[2]?.message ?? '', /missing replicas: .*Namespace=alpha-2/);
+    assert.match(result.violations[1]?.message ?? '', /-race reports \d+ data race\(s\): Write at 0x[0-9a-f]+ by goroutine \d+ \(HandleSection alpha-1\/.*Location is 'HandleSection.processed'/);
+    assert.match(result.violations[3]?.message ?? '', /missing replicas: .*Namespace=alpha-2/);
     // Restarts at 0, 10, 30, 70 and 150 s of the 160 s horizon (kubelet crash-loop backoff), each run crashing.
     assert.equal(notes(report.history, 'restart', capsuleActor).length, 5, `seed ${seed}`);
     assert.equal(notes(report.history, 'crash', capsuleActor).length, 6, `seed ${seed}`);
@@ -57,5 +59,34 @@ it('the same seed gives the same verdict and the same history', async () => {
     const two = await runCase(capsuleConcurrentMapWrites, variant, 7);
     assert.equal(one.result.reproduced, two.result.reproduced);
     assert.deepEqual(untimed(one.report.history), untimed(two.report.history));
+  }
+});
+
+/** The invariants violated by the fixed variant with `mutant`, explored (no hints: GoMap's default window). */
+async function violated(mutant: string | undefined, strategy: StrategyName, seed: number): Promise<string[]> {
+  const { result } = await runCase(capsuleConcurrentMapWrites, mutant ? 'fixed' : 'buggy', seed, { strategy, hints: false, ...(mutant ? { mutant } : {}) });
+  assert.equal(result.error, undefined);
+  return result.violations.map((v) => v.invariant);
+}
+
+it('explored with the default map window: the buggy inserts are a data race on every schedule, fatal when they overlap', async () => {
+  let crashed = 0;
+  for (const seed of [1, 2, 3]) {
+    const got = await violated(undefined, 'random', seed);
+    assert.ok(got.includes('no-data-race'), `seed ${seed}: ${got.join(', ')}`);
+    if (got.includes('no-fatal-crash')) crashed++;
+  }
+  assert.ok(crashed > 0, 'concurrent admission alone makes two inserts overlap');
+});
+
+it('mutants are killed: a mutex taken by only one goroutine, slots merged before the wait, a slice appended from the goroutines (only -race sees it)', async () => {
+  assert.ok((await violated('mutex-some-goroutines', 'random', 1)).includes('no-data-race'));
+  assert.deepEqual(await violated('merge-before-wait', 'random', 1), ['no-data-race', 'processed-items-equal-replicas']);
+  assert.deepEqual(await violated('shared-slice', 'random', 1), ['no-data-race']);
+});
+
+it('equivalent fixes hold: every insert under one Mutex; the replicas sent on a channel and drained after the wait', async () => {
+  for (const mutant of ['mutex-all', 'channel']) {
+    for (const [strategy, seed] of [['random', 1], ['pct', 2], ['faults', 3]] as const) assert.deepEqual(await violated(mutant, strategy, seed), [], `${mutant} ${strategy} ${seed}`);
   }
 });

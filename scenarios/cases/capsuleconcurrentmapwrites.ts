@@ -19,13 +19,20 @@
 // CREATEs, then the UPDATEs, of alpha-1's replicas; from the third run on those replicas are up to date
 // (createOrUpdate only GETs them) and the second goroutine's GET comes back inside the first one's insert.
 // alpha-2 is never reached. Restarts (kubelet backoff: at once, then 10 s doubling) are on world.clock.
+//
+// Under exploration (no hints) there is no hold and the map keeps GoMap's default window (one event-loop
+// turn): two replica responses admitted together make the inserts overlap, as by chance upstream. The
+// controller also runs under a RaceDetector (Go's -race) watching `processed`, processedRaw and the
+// mutants' shared slice: unsynchronised inserts are a data race on every schedule, overlapping or not, and
+// a slice appended from several goroutines is one too (the `shared-slice` mutant). The mutants and
+// equivalent fixes are ProcessorOptions.mutant (controllers/capsule/processor.ts).
 import type { History } from '../../apiserver/interleave/history.ts';
 import type { Condition } from '../../apiserver/interleave/conditions.ts';
 import type { HeldRequest } from '../../apiserver/interleave/interleaver.ts';
 import type { KubeObject } from '../../apiserver/machinery/object.ts';
 import type { ResourceRef } from '../../clients/kube/client.ts';
 import { capsuleControllerProcess } from '../../controllers/capsule/globaltenantresource.ts';
-import { windowUntil } from '../../controllers/capsule/processor.ts';
+import { isProcessorMutant, windowUntil } from '../../controllers/capsule/processor.ts';
 import {
   capsuleApiVersion,
   globalTenantResourceResource,
@@ -35,6 +42,7 @@ import {
   tenantResource,
   type GlobalTenantResource,
 } from '../../controllers/capsule/types.ts';
+import { RaceDetector } from '../../controllers/runtime/racedetector.ts';
 import { isKilled, Supervisor } from '../../controllers/runtime/supervisor.ts';
 import { lastSeq, notes, requests, responses, succeeded, violation } from '../engine/checkers.ts';
 import type { ScenarioCase } from '../engine/types.ts';
@@ -85,12 +93,33 @@ export const capsuleConcurrentMapWrites: ScenarioCase = {
   description:
     'A GlobalTenantResource replicates two Secrets of namespace source into both namespaces of tenant alpha. HandleSection runs one goroutine per Secret; the server lets their replica writes through together, and an insert into the map stays in progress while another request of the controller is unanswered. ' +
     'Buggy (v0.7.2): both goroutines insert into the shared `processed` map at once, the Go runtime throws `fatal error: concurrent map writes`, the process dies before its deferred status patch and the kubelet restarts it again and again (CrashLoopBackOff); the status is never written and alpha-2 never gets its replicas. ' +
-    'Fixed (v0.7.3, #1264): each goroutine writes its own slot of processedRaw, merged after wg.Wait(): no crash, every namespace holds every replica and status.processedItems lists exactly them.',
+    'Fixed (v0.7.3, #1264): each goroutine writes its own slot of processedRaw, merged after wg.Wait(): no crash, every namespace holds every replica and status.processedItems lists exactly them. ' +
+    "Explored, the map keeps Go's default window and the controller runs under a race detector (Go's -race): the buggy inserts are a data race on every schedule and fatal when they overlap.",
   // The restarts of the buggy variant come at 0, 10, 30, 70 and 150 s; the fixed one resyncs at 60 and 120 s.
   horizonMs: 160_000,
   // controller-runtime requeues a failed reconcile.
   faultTolerant: [capsuleActor],
-  async run({ world, fixed }) {
+  mutants: [
+    {
+      name: 'mutex-some-goroutines',
+      kind: 'mutant',
+      description: 'the insert into processed is done under a sync.Mutex by the first goroutine only; the others insert without it (-race reports the unordered writes; overlapping ones are fatal)',
+    },
+    {
+      name: 'merge-before-wait',
+      kind: 'mutant',
+      description: "#1264's per-goroutine slots of processedRaw, but merged into processed before wg.Wait(): the caller reads slots the goroutines write (a race) and the replicas miss from status.processedItems",
+    },
+    {
+      name: 'shared-slice',
+      kind: 'mutant',
+      description: 'instead of the map, every goroutine appends its replica to one shared slice, merged after wg.Wait(): nothing crashes and nothing is lost here, but Go\'s -race reports the appends',
+    },
+    { name: 'mutex-all', kind: 'equivalent', description: 'every goroutine inserts into processed under one sync.Mutex' },
+    { name: 'channel', kind: 'equivalent', description: 'the goroutines send their replicas on a buffered channel; the caller closes it after wg.Wait() and inserts what it receives' },
+  ],
+  async run({ world, fixed, mutant }) {
+    if (mutant !== undefined && !isProcessorMutant(mutant)) throw new Error(`unknown mutant ${mutant}`);
     const setup = world.client('setup');
     await setup.create(nsRef, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: sourceNamespace } });
     for (const ns of tenantNamespaces) await setup.create(nsRef, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [tenantLabel]: tenant } } });
@@ -135,10 +164,14 @@ export const capsuleConcurrentMapWrites: ScenarioCase = {
 
     // An insert into `processed` is in progress until the controller has no request left unanswered: the
     // other goroutines of the batch, whose writes were let through with this one's, finish inside it.
+    // Go's -race on the controller's shared state (the processed map, processedRaw and the mutants' slice).
+    const detector = new RaceDetector({ onRace: (r) => world.note(capsuleActor, 'race', r.toString()) });
     const spec = capsuleControllerProcess({
       kc: world.kc(capsuleActor),
       clock: world.clock,
       fixed,
+      ...(mutant ? { mutant } : {}),
+      detector,
       // Without hints (explore) the Go map keeps its default window: concurrent admission makes writes overlap.
       ...(world.hints ? { mapWriteWindow: windowUntil(() => spec.manager()?.client.idle() ?? true) } : {}),
     });
@@ -184,6 +217,18 @@ export const capsuleConcurrentMapWrites: ScenarioCase = {
             [...crashes, ...restarts].map((e) => e.seq).sort((a, b) => a - b),
           ),
         ];
+      },
+    },
+    {
+      // A test binary built with -race fails with "race detected during execution of test" on any report.
+      name: 'no-data-race',
+      kind: 'safety',
+      check({ history }) {
+        const races = notes(history, 'race', capsuleActor);
+        if (races.length === 0) return [];
+        const first = (races[0]?.text ?? '').split('\n');
+        const summary = [first[2], first.find((l) => l.startsWith('Previous ')), first.find((l) => l.startsWith('Location '))].filter(Boolean).map((l) => l?.replace(/:$/, '')).join(' / ');
+        return [violation('no-data-race', `Go's -race reports ${races.length} data race(s): ${summary}`, races.map((e) => e.seq))];
       },
     },
     {
