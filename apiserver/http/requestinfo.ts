@@ -1,8 +1,8 @@
 // A request as the interleaving layer sees it: actor, verb, resource, name and a lazily decoded body.
 import type { Request } from 'express';
-import { parse as parseYaml } from 'yaml';
 import type { RequestInfo, Verb } from '../interleave/types.ts';
 import { actorOf } from './actor.ts';
+import { parseYamlText } from './body.ts';
 import type { ResourcePath } from './paths.ts';
 import { isTrue } from './query.ts';
 
@@ -41,15 +41,11 @@ export function requestInfo(req: Request, p: ResourcePath): RequestInfo {
         const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
         let value: unknown;
         if (raw.trim() !== '') {
-          // JSON first: nearly every client sends it, and it is much cheaper than the YAML parser.
+          // JSON first (inside parseYamlText), with the body limits: a body the handler refuses reads as none.
           try {
-            value = JSON.parse(raw);
+            value = parseYamlText(raw);
           } catch {
-            try {
-              value = parseYaml(raw);
-            } catch {
-              value = undefined;
-            }
+            value = undefined;
           }
         }
         decoded = { value };

@@ -22,6 +22,7 @@ import {
 } from '../machinery/errors.ts';
 import { deepCopy, jsonEqual } from '../machinery/json.ts';
 import { generateName } from '../machinery/names.ts';
+import { checkObjectShape } from '../machinery/nesting.ts';
 import { isObject, type KubeObject } from '../machinery/object.ts';
 import type { Random } from '../machinery/random.ts';
 import type { Storage, StorageWatcher } from '../storage/interface.ts';
@@ -151,6 +152,8 @@ export class ResourceStore {
   }
 
   private decode(body: unknown, opts: WriteOptions): { obj: KubeObject; warnings: string[] } {
+    // Every object that reaches storage passed here: nothing nested too deeply to walk or read back is stored.
+    if (isObject(body)) checkObjectShape(body);
     let obj: KubeObject;
     try {
       obj = decodeObject(this.info, body);

@@ -1,6 +1,6 @@
 // The embedded in-memory store: one global revision, immutable snapshots, a bounded event history and
 // watch fan-out. Everything happens synchronously inside one call, so each write is atomic.
-import { deepFreeze, jsonEqual } from '../machinery/json.ts';
+import { deepFreeze, jsonEqual, jsonOf } from '../machinery/json.ts';
 import type { KubeObject } from '../machinery/object.ts';
 import {
   StorageError,
@@ -59,8 +59,14 @@ function upperBound(keys: readonly string[], key: string): number {
   return lo;
 }
 
+/**
+ * The snapshot to store, frozen and serialised before anything is committed: an object whose JSON cannot be
+ * produced throws here and never reaches a bucket, the history or a watcher.
+ */
 function withRevision(obj: KubeObject, revision: number): KubeObject {
-  return deepFreeze({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } });
+  const stored = deepFreeze({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } });
+  jsonOf(stored);
+  return stored;
 }
 
 export interface MemoryStorageOptions {
@@ -95,7 +101,8 @@ export class MemoryStorage implements Storage {
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
     const bucket = this.bucket(key);
     if (bucket.objects.has(key)) throw new StorageError('KeyExists', key, `key exists: ${key}`);
-    const stored = withRevision(obj, ++this.rev);
+    const stored = withRevision(obj, this.rev + 1);
+    this.rev++;
     bucket.set(key, stored);
     this.publish({ type: 'ADDED', key, revision: this.rev, object: stored });
     return stored;
@@ -111,7 +118,8 @@ export class MemoryStorage implements Storage {
     if (!current) throw new StorageError('KeyNotFound', key, `key not found: ${key}`);
     const next = fn(current);
     if (next === undefined || sameExceptRevision(current, next)) return { object: current, changed: false };
-    const stored = withRevision(next, ++this.rev);
+    const stored = withRevision(next, this.rev + 1);
+    this.rev++;
     bucket.set(key, stored);
     this.publish({ type: 'MODIFIED', key, revision: this.rev, object: stored, prevObject: current });
     return { object: stored, changed: true };
@@ -122,8 +130,9 @@ export class MemoryStorage implements Storage {
     const current = bucket.objects.get(key);
     if (!current) throw new StorageError('KeyNotFound', key, `key not found: ${key}`);
     checkPreconditions(key, current, preconditions);
+    const last = withRevision(current, this.rev + 1);
+    this.rev++;
     bucket.delete(key);
-    const last = withRevision(current, ++this.rev);
     this.publish({ type: 'DELETED', key, revision: this.rev, object: last, prevObject: current });
     return last;
   }
