@@ -23,6 +23,8 @@ export interface ApiServerConfig {
   recorder?: RecordingInterleaver;
   /** Watch write coalescing window (ms); 0 in deterministic worlds. */
   watchCoalesceMs?: number;
+  /** How long a watch stream cut off as too slow may take to flush before its connection is closed. */
+  slowWatcherGraceMs?: number;
 }
 
 export interface ApiServer extends RunningServer {
@@ -42,7 +44,7 @@ export async function startApiServer(cfg: ApiServerConfig = {}): Promise<ApiServ
   await registry.bootstrap();
   const started = performance.now();
   const recorder = cfg.recorder ?? new RecordingInterleaver({ clock, now: () => performance.now() - started, revision: () => storage.revisionNow?.() ?? 0 });
-  const { app, closeWatches } = createApp({ registry, clock, random, logger, interleaver: cfg.interleaver ?? recorder, recorder, watchCoalesceMs: cfg.watchCoalesceMs });
+  const { app, closeWatches } = createApp({ registry, clock, random, logger, interleaver: cfg.interleaver ?? recorder, recorder, watchCoalesceMs: cfg.watchCoalesceMs, slowWatcherGraceMs: cfg.slowWatcherGraceMs });
   const running = await listen(app, cfg.port ?? 0, cfg.host ?? '127.0.0.1');
   return {
     ...running,

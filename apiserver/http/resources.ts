@@ -1,5 +1,6 @@
 // Requests on resources: one registry call per request, the result written once.
 import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
 import { apiVersionOf } from '../api/kinds.ts';
 import { badRequest, methodNotAllowed, pathNotFound } from '../machinery/errors.ts';
 import { validateFieldManagerOption, validatePatchOptions } from '../registry/apply.ts';
@@ -22,6 +23,8 @@ import { jsonEncoder, serveWatch, serveWatchError } from './watch.ts';
 
 /** kube-apiserver's --min-request-timeout: a watch without timeoutSeconds lasts this × [1, 2). */
 export const minRequestTimeoutMs = 1_800_000;
+/** time.Duration's largest value (int64 nanoseconds, about 292 years), in milliseconds. */
+export const maxWatchTimeoutMs = Math.floor(Number.MAX_SAFE_INTEGER / 1_000_000) * 1000;
 
 const transportClock = new RealClock();
 
@@ -35,6 +38,12 @@ export interface ResourceContext {
   watches: Set<() => void>;
   /** Watch write coalescing window (ms). */
   watchCoalesceMs: number;
+  /** Where cut-off watchers are reported. */
+  logger?: Logger;
+  /** Watchers cut off as too slow, per resource (apiserver_terminated_watchers_total). */
+  terminatedWatchers: Map<string, number>;
+  /** How long a cut-off watch stream may take to flush before its connection is closed. */
+  slowWatcherGraceMs?: number;
 }
 
 function metaOf(obj: KubeObject): ReplyMeta {
@@ -176,8 +185,10 @@ async function startWatch(ctx: ResourceContext, req: Request, res: Response, sto
   const lq = listQuery(q);
   // A name in the path is a legacy form; a fieldSelector on metadata.name is the normal one.
   const timeoutParam = q.get('timeoutSeconds');
-  const timeoutMs = timeoutParam !== null && timeoutParam !== '' ? Number(timeoutParam) * 1000 : minRequestTimeoutMs * (1 + ctx.random.float());
-  if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw badRequest(`invalid timeoutSeconds: ${timeoutParam}`);
+  const seconds = timeoutParam !== null && timeoutParam !== '' ? Number(timeoutParam) : 0;
+  if (!Number.isFinite(seconds) || seconds < 0) throw badRequest(`invalid timeoutSeconds: ${timeoutParam}`);
+  // handlers/get.go: 0 (or absent) means minRequestTimeout × [1, 2); longer ones are capped at Go's longest Duration.
+  const timeoutMs = seconds === 0 ? minRequestTimeoutMs * (1 + ctx.random.float()) : Math.min(seconds * 1000, maxWatchTimeoutMs);
   const watchInfo: WatchInfo = { actor: actorOf(req), group: store.info.group, version: store.info.version, resource: store.info.plural, namespace: ns, query: q };
   let watcher;
   try {
@@ -203,6 +214,12 @@ async function startWatch(ctx: ResourceContext, req: Request, res: Response, sto
       : jsonEncoder({ kind: store.info.kind, apiVersion: apiVersionOf(store.info) }),
     deliver: ctx.interleaver ? (items, write) => (ctx.interleaver as Interleaver).deliver(watchInfo, items, write as (items: readonly DeliveryItem[]) => boolean) : undefined,
     onClose: ctx.interleaver?.watchClosed ? () => ctx.interleaver?.watchClosed?.(watchInfo) : undefined,
+    cutGraceMs: ctx.slowWatcherGraceMs,
+    onCut: (reason) => {
+      const resource = store.info.group ? `${store.info.plural}.${store.info.group}` : store.info.plural;
+      ctx.terminatedWatchers.set(resource, (ctx.terminatedWatchers.get(resource) ?? 0) + 1);
+      ctx.logger?.warn({ actor: watchInfo.actor, resource, namespace: ns, reason }, 'watch stream cut off: the client is too slow');
+    },
     watches: ctx.watches,
   });
   reportOutcome(res, 200, { resourceVersion: lq.resourceVersion });

@@ -45,6 +45,8 @@ export interface ApiServerOptions {
   watchCoalesceMs?: number;
   /** The recorder whose history and rules /racelab/v1 serves. */
   recorder?: RecordingInterleaver;
+  /** How long a watch stream cut off as too slow may take to flush before its connection is closed. */
+  slowWatcherGraceMs?: number;
 }
 
 function asyncRoute(fn: (req: Request, res: Response) => Promise<void> | void) {
@@ -66,7 +68,7 @@ export function createApp(opts: ApiServerOptions): App {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
-  const ctx: ResourceContext = { registry: opts.registry, clock: opts.clock, random: opts.random, interleaver: opts.interleaver, watches: new Set(), watchCoalesceMs: opts.watchCoalesceMs ?? watchCoalesceMs };
+  const ctx: ResourceContext = { registry: opts.registry, clock: opts.clock, random: opts.random, interleaver: opts.interleaver, watches: new Set(), watchCoalesceMs: opts.watchCoalesceMs ?? watchCoalesceMs, logger: opts.logger, terminatedWatchers: new Map(), slowWatcherGraceMs: opts.slowWatcherGraceMs };
 
   app.use(express.raw({ type: () => true, limit: maxRequestBodyBytes }));
 
@@ -76,6 +78,12 @@ export function createApp(opts: ApiServerOptions): App {
     res.status(200).type('text/plain').send('ok');
   };
   app.get(['/healthz', '/readyz', '/livez', '/healthz/*rest', '/readyz/*rest', '/livez/*rest'], ok);
+  // The metrics racelab keeps, in the Prometheus text format under upstream's names.
+  app.get('/metrics', (_req: Request, res: Response): void => {
+    const lines = ['# HELP apiserver_terminated_watchers_total Counter of watchers closed due to unresponsiveness broken by resource type.', '# TYPE apiserver_terminated_watchers_total counter'];
+    for (const [resource, n] of [...ctx.terminatedWatchers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) lines.push(`apiserver_terminated_watchers_total{resource="${resource}"} ${n}`);
+    res.status(200).type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
+  });
 
   // Discovery: aggregated (v2, v2beta1) when the Accept header asks for it, else the legacy documents.
   const discovery = (which: 'core' | 'apis') => (req: Request, res: Response): void => {

@@ -185,11 +185,11 @@ export class MemoryStorage implements Storage {
           initial.push({ type: 'ADDED', object: obj, revision: Number(obj.metadata.resourceVersion) });
         }
       }
-      w.push(initial);
+      w.pushInitial(initial);
     } else {
       let first = this.history.length;
       while (first > this.historyStart && (this.history[first - 1] as StorageEvent).revision > from) first--;
-      for (let i = first; i < this.history.length; i++) w.offer(this.history[i] as StorageEvent);
+      for (let i = first; i < this.history.length; i++) w.offer(this.history[i] as StorageEvent, true);
     }
     this.watchers.add(w);
     return w;
