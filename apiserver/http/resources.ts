@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { apiVersionOf } from '../api/kinds.ts';
-import { badRequest, methodNotAllowed, pathNotFound } from '../machinery/errors.ts';
+import { badRequest, methodNotAllowedOnPath, pathNotFound } from '../machinery/errors.ts';
 import { validateFieldManagerOption, validatePatchOptions } from '../registry/apply.ts';
 import { RealClock, type Clock } from '../machinery/clock.ts';
 import type { Random } from '../machinery/random.ts';
@@ -11,6 +11,7 @@ import type { KubeObject } from '../machinery/object.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { ListOutcome, ResourceStore } from '../registry/store.ts';
 import { decodeBody, decodePatch } from './body.ts';
+import { verbsOf } from './discovery.ts';
 import type { ResourcePath } from './paths.ts';
 import { handleScale } from './scale.ts';
 import { acceptedPatchTypes, patchFunction } from './patch.ts';
@@ -68,11 +69,13 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
   const q = new URL(req.originalUrl, 'http://x').searchParams;
   const raw = Buffer.isBuffer(req.body) ? (req.body as Buffer) : undefined;
   const method = req.method.toUpperCase();
-  const gr = { group: info.group, resource: info.plural };
+  // installer.go: a namespaced resource without a namespace in the path is served for list and watch only.
+  const allNamespaces = info.namespaced && p.namespace === undefined;
+  if (allNamespaces && p.name !== undefined) throw pathNotFound();
 
   const isNamespace = info.kind === 'Namespace' && info.group === '';
   if (p.subresource === 'scale' && info.subresources.scale && p.name !== undefined) {
-    if (!['GET', 'PUT', 'PATCH'].includes(req.method.toUpperCase())) throw methodNotAllowed(req.method.toUpperCase(), gr);
+    if (!['GET', 'PUT', 'PATCH'].includes(method)) throw methodNotAllowedOnPath();
     const opts = { ...writeOptions(q, 'UpdateOptions'), userAgent: req.headers['user-agent'] };
     const scale = await handleScale(store, req, ns, p.name, raw, opts);
     sendJson(res, 200, scale, [], metaOf(scale));
@@ -80,7 +83,8 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
   }
   if (p.subresource !== undefined && p.subresource !== 'status' && !(p.subresource === 'finalize' && isNamespace)) throw pathNotFound();
   if (p.subresource === 'status' && !info.subresources.status) throw pathNotFound();
-  if (p.subresource === 'finalize' && req.method.toUpperCase() !== 'PUT') throw methodNotAllowed(req.method.toUpperCase(), { group: '', resource: 'namespaces/finalize' });
+  if (p.subresource === 'finalize' && method !== 'PUT') throw methodNotAllowedOnPath();
+  if (p.subresource === 'status' && !['GET', 'PUT', 'PATCH'].includes(method)) throw methodNotAllowedOnPath();
 
   if (p.name === undefined) {
     switch (method) {
@@ -101,6 +105,7 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
         return;
       }
       case 'POST': {
+        if (allNamespaces) throw methodNotAllowedOnPath();
         const body = decodeBody(raw, req.headers['content-type']);
         if (body === undefined) throw badRequest('the body of the request was empty');
         const out = await store.create(ns, body, { ...writeOptions(q, 'CreateOptions'), userAgent: req.headers['user-agent'] });
@@ -108,13 +113,14 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
         return;
       }
       case 'DELETE': {
+        if (allNamespaces || !verbsOf(info).includes('deletecollection')) throw methodNotAllowedOnPath();
         const body = decodeBody(raw, req.headers['content-type']);
         const out = await store.deleteCollection(ns, listQuery(q), deleteOptions(q, body));
         sendJson(res, 200, listJson(store, out), [], { resourceVersion: out.resourceVersion });
         return;
       }
       default:
-        throw methodNotAllowed(method, gr);
+        throw methodNotAllowedOnPath();
     }
   }
 
@@ -140,7 +146,7 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
       return;
     }
     case 'PATCH': {
-      if (sub === 'finalize') throw methodNotAllowed(method, gr);
+      if (sub === 'finalize') throw methodNotAllowedOnPath();
       const { type, body } = decodePatch(raw, req.headers['content-type'], acceptedPatchTypes(info));
       const opts = { ...writeOptions(q, 'PatchOptions'), userAgent: req.headers['user-agent'] };
       if (type === 'apply') {
@@ -154,14 +160,14 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
       return;
     }
     case 'DELETE': {
-      if (sub) throw methodNotAllowed(method, gr);
+      if (sub) throw methodNotAllowedOnPath();
       const body = decodeBody(raw, req.headers['content-type']);
       const out = await store.delete(ns, name, deleteOptions(q, body));
       sendJson(res, out.code, jsonOf(out.object as KubeObject), [], metaOf(out.object as KubeObject));
       return;
     }
     default:
-      throw methodNotAllowed(method, gr);
+      throw methodNotAllowedOnPath();
   }
 }
 

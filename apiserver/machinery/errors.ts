@@ -127,11 +127,12 @@ export function forbidden(gr: GroupResource, name: string, why: string, causes?:
   return failure(403, 'Forbidden', `${qualifiedResource(gr)} "${name}" is forbidden: ${why}`, details);
 }
 
-export function methodNotAllowed(verb: string, gr: GroupResource): StatusError {
-  return failure(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${qualifiedResource(gr)}"`, {
-    ...(gr.group ? { group: gr.group } : {}),
-    kind: gr.resource,
-  });
+/**
+ * A method the path does not serve: go-restful finds no route, and kube-apiserver answers with
+ * NewGenericServerResponse(405), whose message is fixed and whose details are empty.
+ */
+export function methodNotAllowedOnPath(): StatusError {
+  return failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
 }
 
 export function expired(message: string): StatusError {
