@@ -8,7 +8,7 @@
 
 import { patchMetaFor } from '../api/patchmeta.ts';
 import { jsonEqual } from '../machinery/json.ts';
-import { isObject, type KubeObject, type ManagedFieldsEntry } from '../machinery/object.ts';
+import { isObject, own, type KubeObject, type ManagedFieldsEntry } from '../machinery/object.ts';
 import type { PatchMeta } from '../machinery/strategicmerge.ts';
 
 type JsonMap = Record<string, unknown>;
@@ -442,7 +442,7 @@ function containerKind(l: unknown, r: unknown): 'object' | 'array' | undefined {
 }
 
 const isEmptyMap = (m: JsonMap): boolean => Object.values(m).every((v) => v === undefined);
-const keysOf = (a: JsonMap, b: JsonMap): string[] => [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== undefined || b[k] !== undefined);
+const keysOf = (a: JsonMap, b: JsonMap): string[] => [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => own(a, k) !== undefined || own(b, k) !== undefined);
 
 /** TypedValue.Compare: the fields `rhs` added, modified and removed relative to `lhs`. Iterative and linear. */
 export function compareObjects(lhs: unknown, rhs: unknown, schema: FieldSchema): Comparison {
@@ -464,7 +464,7 @@ export function compareObjects(lhs: unknown, rhs: unknown, schema: FieldSchema):
       const rm = isObject(r) ? r : {};
       if (!isEmptyMap(lm) || !isEmptyMap(rm)) {
         leaf = false;
-        for (const k of keysOf(lm, rm)) stack.push({ p: at(p, `f:${k}`), l: lm[k], r: rm[k], s: s.field(k) });
+        for (const k of keysOf(lm, rm)) stack.push({ p: at(p, `f:${k}`), l: own(lm, k), r: own(rm, k), s: s.field(k) });
       }
     } else if (kind === 'array') {
       const la = Array.isArray(l) ? l : [];

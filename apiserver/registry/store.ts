@@ -2,6 +2,7 @@
 // with per-kind behaviour delegated to a Strategy.
 import { apiVersionOf, type KindInfo } from '../api/kinds.ts';
 import { decodeObject, DecodeError, unknownFields } from '../api/schemas.ts';
+import { checkBuiltinTypes } from '../api/typecheck.ts';
 import { rfc3339Seconds, type Clock } from '../machinery/clock.ts';
 import {
   alreadyExists,
@@ -157,6 +158,7 @@ export class ResourceStore {
     let obj: KubeObject;
     try {
       obj = decodeObject(this.info, body);
+      checkBuiltinTypes(this.info, obj);
     } catch (e) {
       if (e instanceof DecodeError) throw badRequest(e.message);
       throw e;
