@@ -25,6 +25,14 @@ export interface ApiServerConfig {
   watchCoalesceMs?: number;
   /** How long a watch stream cut off as too slow may take to flush before its connection is closed. */
   slowWatcherGraceMs?: number;
+  /** The bearer token every request must carry; none: no authentication. */
+  token?: string;
+  /** Regular expressions of the browser Origins accepted (--cors-allowed-origins). */
+  corsAllowedOrigins?: readonly string[];
+  /** Host names accepted besides loopback ones and `host` (--allowed-hosts). */
+  allowedHosts?: readonly string[];
+  /** Serve HTTPS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
 }
 
 export interface ApiServer extends RunningServer {
@@ -44,8 +52,10 @@ export async function startApiServer(cfg: ApiServerConfig = {}): Promise<ApiServ
   await registry.bootstrap();
   const started = performance.now();
   const recorder = cfg.recorder ?? new RecordingInterleaver({ clock, now: () => performance.now() - started, revision: () => storage.revisionNow?.() ?? 0 });
-  const { app, closeWatches } = createApp({ registry, clock, random, logger, interleaver: cfg.interleaver ?? recorder, recorder, watchCoalesceMs: cfg.watchCoalesceMs, slowWatcherGraceMs: cfg.slowWatcherGraceMs });
-  const running = await listen(app, cfg.port ?? 0, cfg.host ?? '127.0.0.1');
+  const { app, closeWatches } = createApp({ registry, clock, random, logger, interleaver: cfg.interleaver ?? recorder, recorder, watchCoalesceMs: cfg.watchCoalesceMs, slowWatcherGraceMs: cfg.slowWatcherGraceMs,
+    access: { token: cfg.token, corsAllowedOrigins: cfg.corsAllowedOrigins, allowedHosts: cfg.allowedHosts, bindHost: cfg.host ?? '127.0.0.1' },
+  });
+  const running = await listen(app, cfg.port ?? 0, cfg.host ?? '127.0.0.1', cfg.tls);
   return {
     ...running,
     registry,

@@ -9,17 +9,28 @@ function int(name: string) {
   };
 }
 
+/** The access flags of serve and up (cli/access.ts). */
+function accessOptions(cmd: Command): Command {
+  return cmd
+    .option('--token <token>', 'require this bearer token on every request (401 otherwise); written into the kubeconfig')
+    .option('--token-file <file>', 'read the bearer token from this file')
+    .option('--generate-token', 'with --token-file: write a random token there when the file does not exist')
+    .option('--tls', 'serve HTTPS with a self-signed certificate; its CA goes into the kubeconfig')
+    .option('--cors-allowed-origins <regexps>', 'comma-separated regular expressions of the browser Origins accepted (others get 403)')
+    .option('--allowed-hosts <hosts>', 'comma-separated Host names accepted besides loopback and --host (* for any)')
+    .option('--insecure-allow-anonymous', 'serve a non-loopback --host without a token');
+}
+
 const program = new Command();
 program.name('racelab').description('A miniature Kubernetes control plane for reproducing controller races on demand');
 
-program
-  .command('serve')
+accessOptions(program.command('serve'))
   .description('run the in-memory API server')
   .option('--port <port>', 'port to listen on (0: any free port)', int('--port'), 6443)
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--kubeconfig <file>', 'write a kubeconfig for kubectl and client-node to this file')
   .option('--watch-history <n>', 'watch events kept; older resourceVersions get 410 Expired', int('--watch-history'))
-  .action(async (o: { port: number; host: string; kubeconfig?: string; watchHistory?: number }) => {
+  .action(async (o: import('./serve.ts').ServeOptions) => {
     const { serve } = await import('./serve.ts');
     await serve(o);
   });
@@ -43,8 +54,7 @@ program
     await runControllers({ kubeconfig: o.kubeconfig, server: o.server, fixed: variantFixed(o.variant), only: parseOnly(o.only) });
   });
 
-program
-  .command('up')
+accessOptions(program.command('up'))
   .description('the API server and every controller in one process, with a demo world')
   .option('--port <port>', 'port to listen on (0: any free port)', int('--port'), 6443)
   .option('--host <host>', 'address to bind', '127.0.0.1')
@@ -52,10 +62,11 @@ program
   .option('--empty', 'do not seed the demo world')
   .option('--variant <variant>', 'fixed or buggy controllers', 'fixed')
   .option('--only <names>', 'comma-separated: clusterapi, devicetainteviction, capsule')
-  .action(async (o: { port: number; host: string; kubeconfig?: string; empty?: boolean; variant: string; only?: string }) => {
+  .action(async (o: Omit<import('./up.ts').UpOptions, 'fixed' | 'only'> & { variant: string; only?: string }) => {
     const { parseOnly } = await import('./controllers.ts');
     const { up } = await import('./up.ts');
-    await up({ port: o.port, host: o.host, kubeconfig: o.kubeconfig, empty: o.empty, fixed: variantFixed(o.variant), only: parseOnly(o.only) });
+    const { variant: _variant, only, ...rest } = o;
+    await up({ ...rest, fixed: variantFixed(o.variant), only: parseOnly(only) });
   });
 
 program

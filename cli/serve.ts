@@ -2,9 +2,10 @@
 import { writeFileSync } from 'node:fs';
 import { startApiServer } from '../apiserver/apiserver.ts';
 import { createLogger } from '../apiserver/machinery/log.ts';
-import { kubeconfigYaml } from '../clients/kube/kubeconfig.ts';
+import { RealClock } from '../apiserver/machinery/clock.ts';
+import { resolveAccess, type AccessFlags } from './access.ts';
 
-export interface ServeOptions {
+export interface ServeOptions extends AccessFlags {
   port: number;
   host: string;
   kubeconfig?: string;
@@ -13,10 +14,12 @@ export interface ServeOptions {
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const logger = createLogger({ name: 'apiserver' });
-  const server = await startApiServer({ port: opts.port, host: opts.host, logger, watchHistory: opts.watchHistory });
-  if (opts.kubeconfig) writeFileSync(opts.kubeconfig, kubeconfigYaml(server.url, 'admin'));
+  const clock = new RealClock();
+  const access = await resolveAccess(opts.host, opts, clock);
+  const server = await startApiServer({ port: opts.port, host: opts.host, logger, clock, watchHistory: opts.watchHistory, ...access.config });
+  if (opts.kubeconfig) writeFileSync(opts.kubeconfig, access.kubeconfig(server.url), { mode: 0o600 });
   // Printed once the server answers: scripts wait for this line.
-  console.log(`racelab API server listening on ${server.url}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);
+  console.log(`racelab API server listening on ${access.clientUrl(server.url)}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'shutting down');

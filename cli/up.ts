@@ -5,11 +5,11 @@ import { startApiServer } from '../apiserver/apiserver.ts';
 import { RealClock } from '../apiserver/machinery/clock.ts';
 import { createLogger } from '../apiserver/machinery/log.ts';
 import { ActorKubeConfig } from '../clients/kube/actor.ts';
-import { kubeconfigYaml } from '../clients/kube/kubeconfig.ts';
+import { resolveAccess, type AccessFlags } from './access.ts';
 import { startControllers, type ControllerName } from './controllers.ts';
 import { seedDemo, startNodeAgent } from './demo.ts';
 
-export interface UpOptions {
+export interface UpOptions extends AccessFlags {
   port: number;
   host: string;
   kubeconfig?: string;
@@ -21,15 +21,20 @@ export interface UpOptions {
 export async function up(opts: UpOptions): Promise<void> {
   const logger = createLogger({ name: 'racelab' });
   const clock = new RealClock();
-  const server = await startApiServer({ port: opts.port, host: opts.host, logger: logger.child({ component: 'apiserver' }), clock });
-  if (opts.kubeconfig) writeFileSync(opts.kubeconfig, kubeconfigYaml(server.url, 'admin'));
-  const controllers = startControllers({ kc: ActorKubeConfig.forServer(server.url, 'controller-manager'), fixed: opts.fixed, only: opts.only, logger, clock });
+  const access = await resolveAccess(opts.host, opts, clock);
+  const server = await startApiServer({ port: opts.port, host: opts.host, logger: logger.child({ component: 'apiserver' }), clock, ...access.config });
+  const kubeconfig = access.kubeconfig(server.url);
+  if (opts.kubeconfig) writeFileSync(opts.kubeconfig, kubeconfig, { mode: 0o600 });
+  // With a token (or TLS) every in-process client uses the kubeconfig's credentials; its User-Agent names it.
+  const secured = access.config.token !== undefined || access.config.tls !== undefined;
+  const actorKc = (actor: string): ActorKubeConfig => (secured ? ActorKubeConfig.fromString(kubeconfig, actor) : ActorKubeConfig.forServer(server.url, actor));
+  const controllers = startControllers({ kc: actorKc('controller-manager'), fixed: opts.fixed, only: opts.only, logger, clock });
   let stopNode: (() => Promise<void>) | undefined;
   if (!opts.empty) {
-    await seedDemo(ActorKubeConfig.forServer(server.url, 'racelab-demo'));
-    stopNode = await startNodeAgent(ActorKubeConfig.forServer(server.url, 'kubelet-node-1'), clock, logger);
+    await seedDemo(actorKc('racelab-demo'));
+    stopNode = await startNodeAgent(actorKc('kubelet-node-1'), clock, logger);
   }
-  console.log(`racelab control plane listening on ${server.url}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);
+  console.log(`racelab control plane listening on ${access.clientUrl(server.url)}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'shutting down');

@@ -1,4 +1,4 @@
-// Request bodies: decoded from the raw bytes for every method, whatever the Content-Type (or none).
+// Request bodies: decoded from the raw bytes for the media types kube-apiserver accepts (none means JSON).
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { badRequest, unsupportedMediaType } from '../machinery/errors.ts';
 import { checkShape, maxBodyNestingDepth, shapeError } from '../machinery/nesting.ts';
@@ -18,6 +18,20 @@ export function mediaType(contentType: string | undefined): string {
 }
 
 const acceptedBodyTypes = ['application/json', 'application/yaml'];
+
+/**
+ * The media types kube-apiserver decodes request bodies in: JSON, YAML, protobuf (handed on to its decoder)
+ * and the patch types. Any other body is refused before anything reads it: text/plain and form bodies are
+ * what a web page can send without a CORS preflight.
+ */
+export const knownBodyTypes: ReadonlySet<string> = new Set(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf', ...Object.values(patchTypes)]);
+
+/** 415 for a body of an unknown media type; no Content-Type means JSON. */
+export function checkMediaType(contentType: string | undefined, hasBody: boolean): void {
+  const type = mediaType(contentType);
+  if (!hasBody || type === '' || knownBodyTypes.has(type)) return;
+  throw unsupportedMediaType(type, [...knownBodyTypes]);
+}
 
 function parseJson(text: string): unknown {
   let value: unknown;
@@ -70,8 +84,8 @@ export function decodeBody(raw: Buffer | undefined, contentType: string | undefi
     throw unsupportedMediaType(type, acceptedBodyTypes);
   }
   if (text.trim() === '') return undefined;
-  if (type === 'application/yaml' || type === 'text/yaml') return parseYamlText(text);
-  if (type === '' || type === 'application/json' || type === 'text/plain' || type.endsWith('+json')) return parseJson(text);
+  if (type === 'application/yaml') return parseYamlText(text);
+  if (type === '' || type === 'application/json') return parseJson(text);
   throw unsupportedMediaType(type, acceptedBodyTypes);
 }
 

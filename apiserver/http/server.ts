@@ -1,7 +1,8 @@
 // The express adapter: routing, body decoding, version and health endpoints, discovery, and Status
 // responses for every failure. Express is used only here.
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { badRequest, pathNotFound, requestEntityTooLarge, type Status } from '../machinery/errors.ts';
@@ -16,6 +17,7 @@ import { onOutcome, sendJson, sendStatus, toStatus } from './respond.ts';
 import type { RecordingInterleaver } from '../interleave/interleaver.ts';
 import type { Interleaver } from '../interleave/types.ts';
 import { racelabRoutes } from './racelab.ts';
+import { accessGuard, type AccessOptions } from './guard.ts';
 import { requestInfo } from './requestinfo.ts';
 import { watchCoalesceMs } from './watch.ts';
 
@@ -47,6 +49,8 @@ export interface ApiServerOptions {
   recorder?: RecordingInterleaver;
   /** How long a watch stream cut off as too slow may take to flush before its connection is closed. */
   slowWatcherGraceMs?: number;
+  /** Host, Origin, token and media-type checks applied to every request. */
+  access?: AccessOptions;
 }
 
 function asyncRoute(fn: (req: Request, res: Response) => Promise<void> | void) {
@@ -70,6 +74,7 @@ export function createApp(opts: ApiServerOptions): App {
   app.set('query parser', 'simple');
   const ctx: ResourceContext = { registry: opts.registry, clock: opts.clock, random: opts.random, interleaver: opts.interleaver, watches: new Set(), watchCoalesceMs: opts.watchCoalesceMs ?? watchCoalesceMs, logger: opts.logger, terminatedWatchers: new Map(), slowWatcherGraceMs: opts.slowWatcherGraceMs };
 
+  app.use(accessGuard(opts.access ?? {}));
   app.use(express.raw({ type: () => true, limit: maxRequestBodyBytes }));
 
   const version = (_req: Request, res: Response): void => sendJson(res, 200, serverVersion);
@@ -170,17 +175,18 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Listens on host:port (port 0: an ephemeral port) and resolves once the server answers. */
-export function listen(app: express.Express, port: number, host: string): Promise<RunningServer> {
+/** Listens on host:port (port 0: an ephemeral port), over TLS when a key and certificate are given, and resolves once the server answers. */
+export function listen(app: express.Express, port: number, host: string, tls?: { key: string; cert: string }): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server: Server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, app) : createHttpServer(app);
+    server.listen(port, host);
     server.keepAliveTimeout = 65_000;
     server.once('error', reject);
     server.once('listening', () => {
       const addr = server.address() as AddressInfo;
       const shownHost = host.includes(':') ? `[${host}]` : host;
       resolve({
-        url: `http://${shownHost}:${addr.port}`,
+        url: `${tls ? 'https' : 'http'}://${shownHost}:${addr.port}`,
         port: addr.port,
         server,
         close: () =>

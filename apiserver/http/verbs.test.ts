@@ -14,8 +14,9 @@ async function names(s: TestServer, path: string): Promise<string[]> {
 it('serves deletecollection only on the namespaced path of namespaced resources and never on namespaces', async (t) => {
   const s = await testServer(t);
   for (const ns of ['a', 'b']) {
-    assert.equal((await s.fetch('/api/v1/namespaces', { method: 'POST', body: JSON.stringify({ metadata: { name: ns } }) })).status, 201);
-    assert.equal((await s.fetch(`/api/v1/namespaces/${ns}/configmaps`, { method: 'POST', body: JSON.stringify({ metadata: { name: 'cm' } }) })).status, 201);
+    const json = { 'content-type': 'application/json' };
+    assert.equal((await s.fetch('/api/v1/namespaces', { method: 'POST', headers: json, body: JSON.stringify({ metadata: { name: ns } }) })).status, 201);
+    assert.equal((await s.fetch(`/api/v1/namespaces/${ns}/configmaps`, { method: 'POST', headers: json, body: JSON.stringify({ metadata: { name: 'cm' } }) })).status, 201);
   }
   const configMaps = await names(s, '/api/v1/configmaps');
   const namespaces = await names(s, '/api/v1/namespaces');

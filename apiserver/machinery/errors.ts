@@ -139,7 +139,6 @@ export function expired(message: string): StatusError {
   return failure(410, 'Expired', message);
 }
 
-
 export function requestEntityTooLarge(message: string): StatusError {
   return failure(413, 'RequestEntityTooLarge', message);
 }
@@ -153,6 +152,10 @@ export function unsupportedMediaType(contentType: string, accepted: readonly str
   );
 }
 
+/** authentication/request/... : an unauthenticated request, as the real server answers it. */
+export function unauthorized(): StatusError {
+  return failure(401, 'Unauthorized', 'Unauthorized');
+}
 
 export function internalError(message: string): StatusError {
   return failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
