@@ -156,6 +156,8 @@ export function createApp(opts: ApiServerOptions): App {
     const e = err as { type?: string; status?: number; limit?: number };
     if (e && e.type === 'entity.too.large') status = requestEntityTooLarge(`Request entity too large: limit is ${maxRequestBodyBytes}`).status;
     else if (e && typeof e.status === 'number' && e.status === 400 && e.type) status = badRequest(`the request body could not be read: ${e.type}`).status;
+    // The router's own 400s, e.g. a path parameter with a malformed percent-encoding.
+    else if (e && e.status === 400 && err instanceof Error) status = badRequest(err.message.slice(0, 200)).status;
     else status = toStatus(err);
     if (status.code >= 500) opts.logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
     sendStatus(res, status);

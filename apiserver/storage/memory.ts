@@ -28,22 +28,22 @@ function bucketOf(key: string): string {
   return key.slice(0, third + 1);
 }
 
+/** One resource's objects and their keys in order, kept sorted as keys come and go (no re-sort on list). */
 class Bucket {
   readonly objects = new Map<string, KubeObject>();
-  private sorted: string[] | undefined;
+  private readonly sorted: string[] = [];
 
-  keys(): string[] {
-    this.sorted ??= [...this.objects.keys()].sort();
+  keys(): readonly string[] {
     return this.sorted;
   }
 
   set(key: string, obj: KubeObject): void {
-    if (!this.objects.has(key)) this.sorted = undefined;
+    if (!this.objects.has(key)) this.sorted.splice(lowerBoundPrefix(this.sorted, key), 0, key);
     this.objects.set(key, obj);
   }
 
   delete(key: string): void {
-    if (this.objects.delete(key)) this.sorted = undefined;
+    if (this.objects.delete(key)) this.sorted.splice(lowerBoundPrefix(this.sorted, key), 1);
   }
 }
 
@@ -233,7 +233,8 @@ export class MemoryStorage implements Storage {
     }
     const current = this.bucket(prefix);
     const snap = new Bucket();
-    for (const [k, v] of current.objects) if (k.startsWith(prefix)) snap.set(k, v);
+    // In key order, so each key lands at the end of the copy's sorted keys.
+    for (const k of current.keys()) if (k.startsWith(prefix)) snap.set(k, current.objects.get(k) as KubeObject);
     for (let i = this.history.length - 1; i >= this.historyStart; i--) {
       const ev = this.history[i] as StorageEvent;
       if (ev.revision <= revision) break;
