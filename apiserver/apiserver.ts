@@ -41,7 +41,17 @@ export interface ApiServer extends RunningServer {
   storage: Storage;
   /** Ends every open watch stream cleanly; returns how many there were. */
   closeWatches(): number;
+  /**
+   * A graceful stop (SIGTERM): stops accepting connections, ends every watch stream cleanly, lets the requests
+   * in flight finish for up to graceMs (default shutdownGraceMs), then closes what is left.
+   */
+  shutdown(graceMs?: number): Promise<void>;
 }
+
+/** How long a graceful shutdown waits for requests in flight (kube-apiserver's --shutdown-delay-duration is 0, its request timeout 60 s). */
+export const shutdownGraceMs = 10_000;
+/** How often a shutting-down server closes connections that went idle. */
+const idleSweepMs = 50;
 
 export async function startApiServer(cfg: ApiServerConfig = {}): Promise<ApiServer> {
   const clock = cfg.clock ?? new RealClock();
@@ -66,5 +76,24 @@ export async function startApiServer(cfg: ApiServerConfig = {}): Promise<ApiServ
       registry.stop();
       await running.close();
     },
+    shutdown: (graceMs = shutdownGraceMs) =>
+      new Promise<void>((resolve) => {
+        const transport = new RealClock();
+        const timers: { cancel(): void }[] = [];
+        const done = (): void => {
+          for (const t of timers) t.cancel();
+          registry.stop();
+          resolve();
+        };
+        running.server.close(done);
+        closeWatches();
+        // Keep-alive connections close once their last response is written; the rest go when the grace ends.
+        const sweep = (): void => {
+          running.server.closeIdleConnections();
+          timers.push(transport.setTimer(idleSweepMs, sweep));
+        };
+        sweep();
+        timers.push(transport.setTimer(graceMs, () => running.server.closeAllConnections()));
+      }),
   };
 }

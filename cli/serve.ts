@@ -23,7 +23,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'shutting down');
-      void server.close().then(resolve);
+      // Stop accepting, end watches cleanly, let requests in flight finish within the grace period; exit 0.
+      void server.shutdown().then(resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

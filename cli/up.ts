@@ -41,7 +41,7 @@ export async function up(opts: UpOptions): Promise<void> {
       void (async () => {
         await stopNode?.();
         await controllers.stop();
-        await server.close();
+        await server.shutdown();
         resolve();
       })();
     };
