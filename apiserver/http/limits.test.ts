@@ -56,3 +56,33 @@ it('lists keys in order after creates and deletes in any order', async (t) => {
   const rest = (await (await s.fetch(`/api/v1/namespaces/default/configmaps?continue=${page.metadata.continue}`)).json()) as { items: { metadata: { name: string } }[] };
   assert.deepEqual(rest.items.map((i) => i.metadata.name), ['c', 'm', 'z']);
 });
+
+it('writes large lists incrementally and answers 429 with Retry-After beyond the bound of concurrent ones', async (t) => {
+  const s = await testServer(t);
+  const data = { d: 'x'.repeat(10_000) };
+  for (let i = 0; i < 700; i += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, j) =>
+        s.fetch('/api/v1/namespaces/default/configmaps', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metadata: { name: `cm-${i + j}` }, data }) }),
+      ),
+    );
+  }
+  // Four clients that do not read: their lists stay in flight, each waiting for its socket to drain.
+  const stalled = await Promise.all([1, 2, 3, 4].map(async () => {
+    const ac = new AbortController();
+    const res = await s.fetch('/api/v1/configmaps', { signal: ac.signal });
+    assert.equal(res.status, 200);
+    return { ac, res };
+  }));
+  const refused = await s.fetch('/api/v1/configmaps');
+  assert.equal(refused.status, 429);
+  assert.equal(refused.headers.get('retry-after'), '1');
+  assert.deepEqual(await refused.json(), { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Too many requests, please try again later.', reason: 'TooManyRequests', details: { retryAfterSeconds: 1 }, code: 429 });
+  // A small list is never refused.
+  assert.equal((await s.fetch('/api/v1/namespaces/default/configmaps?limit=10')).status, 200);
+  // Once a stalled client reads its list to the end, the next large list is served.
+  const first = (await (stalled[0] as (typeof stalled)[number]).res.json()) as { items: unknown[] };
+  assert.equal(first.items.length, 700);
+  await eventually(async () => (await s.fetch('/api/v1/configmaps?limit=600')).status === 200, 'a large list to be served again');
+  for (const { ac } of stalled.slice(1)) ac.abort();
+});

@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { apiVersionOf } from '../api/kinds.ts';
-import { badRequest, methodNotAllowedOnPath, pathNotFound } from '../machinery/errors.ts';
+import { badRequest, methodNotAllowedOnPath, pathNotFound, tooManyRequests } from '../machinery/errors.ts';
 import { validateFieldManagerOption, validatePatchOptions } from '../registry/apply.ts';
 import { RealClock, type Clock } from '../machinery/clock.ts';
 import type { Random } from '../machinery/random.ts';
@@ -18,7 +18,7 @@ import { acceptedPatchTypes, patchFunction } from './patch.ts';
 import { deleteOptions, isTrue, listQuery, writeOptions } from './query.ts';
 import type { DeliveryItem, Interleaver, WatchInfo } from '../interleave/types.ts';
 import { actorOf } from './actor.ts';
-import { reportOutcome, sendJson, toStatus, type ReplyMeta } from './respond.ts';
+import { listChunkItems, reportOutcome, sendJson, sendList, toStatus, type ReplyMeta } from './respond.ts';
 import { includeObjectFrom, tableFor, tableWatchEncoder, wantsTable, type IncludeObject, type TableVersion } from './table.ts';
 import { jsonEncoder, serveWatch, serveWatchError } from './watch.ts';
 
@@ -45,20 +45,31 @@ export interface ResourceContext {
   terminatedWatchers: Map<string, number>;
   /** How long a cut-off watch stream may take to flush before its connection is closed. */
   slowWatcherGraceMs?: number;
+  /** Lists of more than one chunk being written now. */
+  inflightLargeLists: { count: number };
 }
 
 function metaOf(obj: KubeObject): ReplyMeta {
   return { resourceVersion: obj.metadata?.resourceVersion, name: obj.metadata?.name ?? (obj as { details?: { name?: string } }).details?.name };
 }
 
-function listJson(store: ResourceStore, out: ListOutcome): string {
+function listHead(store: ResourceStore, out: ListOutcome): string {
   const meta: Record<string, unknown> = { resourceVersion: out.resourceVersion };
   if (out.continue) meta.continue = out.continue;
   if (out.remainingItemCount !== undefined) meta.remainingItemCount = out.remainingItemCount;
-  const head = JSON.stringify({ kind: store.info.listKind, apiVersion: apiVersionOf(store.info), metadata: meta });
-  // Items are stored snapshots: their JSON is cached and shared.
-  return `${head.slice(0, -1)},"items":[${out.items.map((o) => jsonOf(o)).join(',')}]}`;
+  return JSON.stringify({ kind: store.info.listKind, apiVersion: apiVersionOf(store.info), metadata: meta });
 }
+
+function listJson(store: ResourceStore, out: ListOutcome): string {
+  // Items are stored snapshots: their JSON is cached and shared.
+  return `${listHead(store, out).slice(0, -1)},"items":[${out.items.map((o) => jsonOf(o)).join(',')}]}`;
+}
+
+/**
+ * Lists of more than one chunk being written at once (max-requests-inflight for them): beyond this many, a
+ * large list gets 429 with Retry-After, so concurrent full lists of a large collection cannot exhaust memory.
+ */
+export const maxInflightLargeLists = 4;
 
 export async function handleResource(ctx: ResourceContext, req: Request, res: Response, p: ResourcePath): Promise<void> {
   const store = ctx.registry.lookup(p.group, p.version, p.plural);
@@ -96,12 +107,20 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
           return;
         }
         const out = await store.list(ns, lq);
-        if (table) {
-          const t = tableFor(info, out.items, { ...out, includeObject: table.includeObject, now: ctx.clock.now(), version: table.version });
-          sendTable(res, t, table.version);
-          return;
+        // Only lists that take more than one chunk count (small ones are written at once).
+        const big = out.items.length > listChunkItems;
+        if (big && ctx.inflightLargeLists.count >= maxInflightLargeLists) throw tooManyRequests(1);
+        if (big) ctx.inflightLargeLists.count++;
+        try {
+          if (table) {
+            const t = tableFor(info, out.items, { ...out, includeObject: table.includeObject, now: ctx.clock.now(), version: table.version });
+            sendTable(res, t, table.version);
+            return;
+          }
+          await sendList(res, listHead(store, out), out.items.map((o) => jsonOf(o)), { resourceVersion: out.resourceVersion });
+        } finally {
+          if (big) ctx.inflightLargeLists.count--;
         }
-        sendJson(res, 200, listJson(store, out), [], { resourceVersion: out.resourceVersion });
         return;
       }
       case 'POST': {

@@ -72,7 +72,7 @@ export function createApp(opts: ApiServerOptions): App {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
-  const ctx: ResourceContext = { registry: opts.registry, clock: opts.clock, random: opts.random, interleaver: opts.interleaver, watches: new Set(), watchCoalesceMs: opts.watchCoalesceMs ?? watchCoalesceMs, logger: opts.logger, terminatedWatchers: new Map(), slowWatcherGraceMs: opts.slowWatcherGraceMs };
+  const ctx: ResourceContext = { registry: opts.registry, clock: opts.clock, random: opts.random, interleaver: opts.interleaver, watches: new Set(), watchCoalesceMs: opts.watchCoalesceMs ?? watchCoalesceMs, logger: opts.logger, terminatedWatchers: new Map(), slowWatcherGraceMs: opts.slowWatcherGraceMs, inflightLargeLists: { count: 0 } };
 
   app.use(accessGuard(opts.access ?? {}));
   app.use(express.raw({ type: () => true, limit: maxRequestBodyBytes }));

@@ -152,6 +152,11 @@ export function unsupportedMediaType(contentType: string, accepted: readonly str
   );
 }
 
+/** filters/maxinflight.go tooManyRequests: the server's in-flight limit is reached. */
+export function tooManyRequests(retryAfterSeconds: number): StatusError {
+  return failure(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds });
+}
+
 /** authentication/request/... : an unauthenticated request, as the real server answers it. */
 export function unauthorized(): StatusError {
   return failure(401, 'Unauthorized', 'Unauthorized');
