@@ -7,6 +7,7 @@ import { createApp, listen, type ApiServerOptions, type RunningServer } from './
 import type { Storage } from './storage/interface.ts';
 import { MemoryStorage } from './storage/memory.ts';
 import { RecordingInterleaver } from './interleave/interleaver.ts';
+import { History } from './interleave/history.ts';
 
 export interface ApiServerConfig {
   port?: number;
@@ -31,6 +32,8 @@ export interface ApiServerConfig {
   corsAllowedOrigins?: readonly string[];
   /** Host names accepted besides loopback ones and `host` (--allowed-hosts). */
   allowedHosts?: readonly string[];
+  /** Entries the interleaving history keeps (historyEntriesLimit by default); older ones are dropped. */
+  interleaveHistory?: number;
   /** Serve HTTPS with this key and certificate (PEM). */
   tls?: { key: string; cert: string };
 }
@@ -61,7 +64,10 @@ export async function startApiServer(cfg: ApiServerConfig = {}): Promise<ApiServ
   const registry = new Registry({ storage, clock, random, logger });
   await registry.bootstrap();
   const started = performance.now();
-  const recorder = cfg.recorder ?? new RecordingInterleaver({ clock, now: () => performance.now() - started, revision: () => storage.revisionNow?.() ?? 0 });
+  const now = (): number => performance.now() - started;
+  const revision = (): number => storage.revisionNow?.() ?? 0;
+  const history = cfg.interleaveHistory !== undefined ? new History({ clock, now, revision, limitEntries: cfg.interleaveHistory }) : undefined;
+  const recorder = cfg.recorder ?? new RecordingInterleaver({ clock, now, revision, history });
   const { app, closeWatches } = createApp({ registry, clock, random, logger, interleaver: cfg.interleaver ?? recorder, recorder, watchCoalesceMs: cfg.watchCoalesceMs, slowWatcherGraceMs: cfg.slowWatcherGraceMs,
     access: { token: cfg.token, corsAllowedOrigins: cfg.corsAllowedOrigins, allowedHosts: cfg.allowedHosts, bindHost: cfg.host ?? '127.0.0.1' },
   });

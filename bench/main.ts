@@ -160,3 +160,4 @@ if (!only || only === 'throughput') await throughput();
 if (!only || only === 'watch') await fanOut();
 if (!only || only === 'scenarios') await scenarios();
 if (!only || only === 'soak') await capsuleSoak();
+if (!only || only === 'hostile') await (await import('./hostile.ts')).hostile(line, bundleArgs);

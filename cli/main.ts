@@ -30,6 +30,7 @@ accessOptions(program.command('serve'))
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--kubeconfig <file>', 'write a kubeconfig for kubectl and client-node to this file')
   .option('--watch-history <n>', 'watch events kept; older resourceVersions get 410 Expired', int('--watch-history'))
+  .option('--interleave-history <n>', 'entries /racelab/v1/history keeps (default 200000); older ones are dropped', int('--interleave-history'))
   .action(async (o: import('./serve.ts').ServeOptions) => {
     const { serve } = await import('./serve.ts');
     await serve(o);

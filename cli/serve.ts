@@ -10,13 +10,14 @@ export interface ServeOptions extends AccessFlags {
   host: string;
   kubeconfig?: string;
   watchHistory?: number;
+  interleaveHistory?: number;
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const logger = createLogger({ name: 'apiserver' });
   const clock = new RealClock();
   const access = await resolveAccess(opts.host, opts, clock);
-  const server = await startApiServer({ port: opts.port, host: opts.host, logger, clock, watchHistory: opts.watchHistory, ...access.config });
+  const server = await startApiServer({ port: opts.port, host: opts.host, logger, clock, watchHistory: opts.watchHistory, interleaveHistory: opts.interleaveHistory, ...access.config });
   if (opts.kubeconfig) writeFileSync(opts.kubeconfig, access.kubeconfig(server.url), { mode: 0o600 });
   // Printed once the server answers: scripts wait for this line.
   console.log(`racelab API server listening on ${access.clientUrl(server.url)}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);

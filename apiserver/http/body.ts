@@ -1,7 +1,7 @@
 // Request bodies: decoded from the raw bytes for the media types kube-apiserver accepts (none means JSON).
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { badRequest, unsupportedMediaType } from '../machinery/errors.ts';
-import { checkShape, maxBodyNestingDepth, shapeError } from '../machinery/nesting.ts';
+import { checkShape, jsonTextTooDeep, maxBodyNestingDepth, shapeError } from '../machinery/nesting.ts';
 
 export const patchTypes = {
   json: 'application/json-patch+json',
@@ -34,6 +34,7 @@ export function checkMediaType(contentType: string | undefined, hasBody: boolean
 }
 
 function parseJson(text: string): unknown {
+  if (jsonTextTooDeep(text, maxBodyNestingDepth)) throw shapeError({ kind: 'depth', limit: maxBodyNestingDepth });
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -52,6 +53,7 @@ function parseJson(text: string): unknown {
 export function parseYamlText(text: string): unknown {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    if (jsonTextTooDeep(text, maxBodyNestingDepth)) throw shapeError({ kind: 'depth', limit: maxBodyNestingDepth });
     let json: unknown;
     let isJson = true;
     try {

@@ -20,6 +20,30 @@ export const maxBodyNestingDepth = maxNestingDepth + 8;
 /** Keys refused anywhere in a body: assigning them to a plain object changes its prototype instead. */
 export const forbiddenKeys: ReadonlySet<string> = new Set(['__proto__']);
 
+/**
+ * Whether JSON text nests objects and arrays deeper than `limit`, found by one scan of its characters (strings
+ * skipped), before anything is parsed: a deep body costs no allocation at all.
+ */
+export function jsonTextTooDeep(text: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip the string, escapes included.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 export type ShapeProblem = { kind: 'depth'; limit: number } | { kind: 'key'; key: string; path: string };
 
 /** The first problem with a decoded JSON value, found iteratively in one pass over it; undefined when none. */
