@@ -46,13 +46,16 @@ function stringMap(obj: JsonMap, field: string, struct: string): void {
   const v = obj[field];
   if (v === undefined || v === null) return;
   if (!isMap(v)) throw new TypeMismatch(v, `${struct}.${field}`, 'map[string]string');
-  for (const x of Object.values(v)) if (x !== null && typeof x !== 'string') throw new TypeMismatch(x, `${struct}.${field}`, 'string');
-  obj[field] = zeroNulls(v);
+  let nulls = false;
+  for (const x of Object.values(v)) {
+    if (x === null) nulls = true;
+    else if (typeof x !== 'string') throw new TypeMismatch(x, `${struct}.${field}`, 'string');
+  }
+  if (nulls) obj[field] = zeroNulls(v);
 }
 
-/** A null element decodes to the zero value; the map is copied only when it has one (it may be a stored, frozen one). */
+/** A null element decodes to the zero value; the map is copied (it may be a stored, frozen one). */
 function zeroNulls(v: JsonMap): JsonMap {
-  if (!Object.values(v).includes(null)) return v;
   const out: JsonMap = {};
   for (const [k, x] of Object.entries(v)) out[k] = x ?? '';
   return out;
@@ -62,13 +65,17 @@ function bytesMap(obj: JsonMap, field: string, struct: string): void {
   const v = obj[field];
   if (v === undefined || v === null) return;
   if (!isMap(v)) throw new TypeMismatch(v, `${struct}.${field}`, 'map[string][]uint8');
+  let nulls = false;
   for (const x of Object.values(v)) {
-    if (x === null) continue;
+    if (x === null) {
+      nulls = true;
+      continue;
+    }
     if (typeof x !== 'string') throw new TypeMismatch(x, `${struct}.${field}`, '[]uint8');
     const at = illegalBase64At(x);
     if (at >= 0) throw new DecodeError(`illegal base64 data at input byte ${at}`);
   }
-  obj[field] = zeroNulls(v);
+  if (nulls) obj[field] = zeroNulls(v);
 }
 
 function scalar(obj: JsonMap, field: string, struct: string, type: 'string' | 'boolean'): void {

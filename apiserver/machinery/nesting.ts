@@ -49,20 +49,32 @@ export type ShapeProblem = { kind: 'depth'; limit: number } | { kind: 'key'; key
 /** The first problem with a decoded JSON value, found iteratively in one pass over it; undefined when none. */
 export function shapeProblem(value: unknown, limit: number): ShapeProblem | undefined {
   if (value === null || typeof value !== 'object') return undefined;
-  const stack: { v: object; depth: number; path: string }[] = [{ v: value, depth: 1, path: '' }];
+  // Each entry knows its parent and key: the path of a problem is spelled out only when there is one.
+  interface Frame {
+    v: object;
+    depth: number;
+    parent?: Frame;
+    key?: string | number;
+  }
+  const pathOf = (f: Frame | undefined, last: string): string => {
+    const parts: string[] = [last];
+    for (let p = f; p?.key !== undefined; p = p.parent) parts.push(typeof p.key === 'number' ? `[${p.key}]` : p.key);
+    return parts.reverse().join('.').replace(/\.\[/g, '[');
+  };
+  const stack: Frame[] = [{ v: value, depth: 1 }];
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
     if (top.depth > limit) return { kind: 'depth', limit };
     if (Array.isArray(top.v)) {
       for (let i = 0; i < top.v.length; i++) {
         const x: unknown = top.v[i];
-        if (x !== null && typeof x === 'object') stack.push({ v: x, depth: top.depth + 1, path: top.depth < 32 ? `${top.path}[${i}]` : top.path });
+        if (x !== null && typeof x === 'object') stack.push({ v: x, depth: top.depth + 1, parent: top, key: i });
       }
       continue;
     }
     for (const k of Object.keys(top.v)) {
-      if (forbiddenKeys.has(k)) return { kind: 'key', key: k, path: top.path ? `${top.path}.${k}` : k };
+      if (forbiddenKeys.has(k)) return { kind: 'key', key: k, path: pathOf(top, k) };
       const x: unknown = (top.v as Record<string, unknown>)[k];
-      if (x !== null && typeof x === 'object') stack.push({ v: x, depth: top.depth + 1, path: top.depth < 32 ? (top.path ? `${top.path}.${k}` : k) : top.path });
+      if (x !== null && typeof x === 'object') stack.push({ v: x, depth: top.depth + 1, parent: top, key: k });
     }
   }
   return undefined;

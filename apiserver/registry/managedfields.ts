@@ -166,6 +166,8 @@ function compareValues(a: unknown, b: unknown): number {
 
 /** PathElement.Compare: fields by name, then keys, values, indexes. */
 export function comparePE(a: string, b: string): number {
+  // Two fields compare by name, which is comparing the whole strings: the common case, without parsing.
+  if (a.charCodeAt(0) === 0x66 && b.charCodeAt(0) === 0x66 && a.charCodeAt(1) === 0x3a && b.charCodeAt(1) === 0x3a) return cmp(a, b);
   const x = parsePE(a);
   const y = parsePE(b);
   if (x.rank !== y.rank) return x.rank - y.rank;
