@@ -33,6 +33,27 @@ export function checkMediaType(contentType: string | undefined, hasBody: boolean
   throw unsupportedMediaType(type, [...knownBodyTypes]);
 }
 
+/**
+ * JSON bodies parsed once per request: the interleaving layer reads the body (rules, history) before the
+ * handler decodes it, and both get the same value (neither changes it).
+ */
+const parsedBodies = new WeakMap<Buffer, { value: unknown } | { error: unknown }>();
+
+/** The JSON value of a raw body, parsed and shape-checked at most once; throws the same Status every time. */
+export function parseJsonBody(raw: Buffer): unknown {
+  let entry = parsedBodies.get(raw);
+  if (!entry) {
+    try {
+      entry = { value: parseJson(raw.toString('utf8')) };
+    } catch (error) {
+      entry = { error };
+    }
+    parsedBodies.set(raw, entry);
+  }
+  if ('error' in entry) throw entry.error;
+  return entry.value;
+}
+
 function parseJson(text: string): unknown {
   if (jsonTextTooDeep(text, maxBodyNestingDepth)) throw shapeError({ kind: 'depth', limit: maxBodyNestingDepth });
   let value: unknown;
@@ -87,7 +108,7 @@ export function decodeBody(raw: Buffer | undefined, contentType: string | undefi
   }
   if (text.trim() === '') return undefined;
   if (type === 'application/yaml') return parseYamlText(text);
-  if (type === '' || type === 'application/json') return parseJson(text);
+  if (type === '' || type === 'application/json') return raw ? parseJsonBody(raw) : parseJson(text);
   throw unsupportedMediaType(type, acceptedBodyTypes);
 }
 
@@ -98,6 +119,6 @@ export function decodePatch(raw: Buffer | undefined, contentType: string | undef
   if (!entry) throw unsupportedMediaType(type, accepted.map((k) => patchTypes[k]));
   const text = raw && raw.length > 0 ? raw.toString('utf8') : '';
   if (text.trim() === '') throw badRequest('the body of the request was empty');
-  const body = entry[0] === 'apply' ? parseYamlText(text) : parseJson(text);
+  const body = entry[0] === 'apply' ? parseYamlText(text) : raw ? parseJsonBody(raw) : parseJson(text);
   return { type: entry[0], body };
 }

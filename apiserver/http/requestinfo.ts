@@ -2,7 +2,7 @@
 import type { Request } from 'express';
 import type { RequestInfo, Verb } from '../interleave/types.ts';
 import { actorOf } from './actor.ts';
-import { parseYamlText } from './body.ts';
+import { parseJsonBody, parseYamlText } from './body.ts';
 import type { ResourcePath } from './paths.ts';
 import { isTrue } from './query.ts';
 
@@ -38,14 +38,19 @@ export function requestInfo(req: Request, p: ResourcePath): RequestInfo {
     query,
     body: () => {
       if (!decoded) {
-        const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+        const buf = Buffer.isBuffer(req.body) ? req.body : undefined;
+        const raw = buf ? buf.toString('utf8') : '';
         let value: unknown;
         if (raw.trim() !== '') {
-          // JSON first (inside parseYamlText), with the body limits: a body the handler refuses reads as none.
+          // JSON first, parsed once for the handler too; then YAML; a body the handler refuses reads as none.
           try {
-            value = parseYamlText(raw);
+            value = buf && /^\s*[[{]/.test(raw) ? parseJsonBody(buf) : parseYamlText(raw);
           } catch {
-            value = undefined;
+            try {
+              value = parseYamlText(raw);
+            } catch {
+              value = undefined;
+            }
           }
         }
         decoded = { value };
