@@ -1,5 +1,6 @@
 // Type checks of the built-in kinds' typed fields, as decoding into their Go structs does them
-// (k8s.io/api/core/v1 types.go): string maps hold strings, []byte fields hold standard base64, and Secret
+// (k8s.io/api/core/v1 types.go): string maps hold strings (ConfigMap and Secret data, Pod nodeSelector,
+// Service selector; labels and annotations in schemas.ts), []byte fields hold standard base64, and Secret
 // stringData is merged into data (core/v1 conversion.go Convert_v1_Secret_To_core_Secret) and never stored.
 import type { KubeObject } from '../machinery/object.ts';
 import { DecodeError } from './schemas.ts';
@@ -84,7 +85,17 @@ function scalar(obj: JsonMap, field: string, struct: string, type: 'string' | 'b
   throw new TypeMismatch(v, `${struct}.${field}`, type === 'boolean' ? 'bool' : 'string');
 }
 
+/** A string map one struct down, e.g. Pod spec.nodeSelector (`PodSpec.spec.nodeSelector`). */
+function nestedStringMap(obj: JsonMap, kind: string, outer: string, field: string, struct: string): void {
+  const o = obj[outer];
+  if (o === undefined || o === null) return;
+  if (!isMap(o)) throw new TypeMismatch(o, `${kind}.${outer}`, `v1.${struct}`);
+  stringMap(o, field, `${struct}.${outer}`);
+}
+
 const checks: Record<string, (obj: JsonMap) => void> = {
+  Pod: (obj) => nestedStringMap(obj, 'Pod', 'spec', 'nodeSelector', 'PodSpec'),
+  Service: (obj) => nestedStringMap(obj, 'Service', 'spec', 'selector', 'ServiceSpec'),
   ConfigMap: (obj) => {
     stringMap(obj, 'data', 'ConfigMap');
     bytesMap(obj, 'binaryData', 'ConfigMap');

@@ -26,6 +26,8 @@ describe('typed fields of built-in kinds', () => {
       [secrets, '{"metadata":{"name":"s"},"data":{"k":"abcde"}}', 'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 4'],
       [secrets, '{"metadata":{"name":"s"},"data":{"k":true}}', 'Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal bool into Go struct field Secret.data of type []uint8'],
       [secrets, '{"metadata":{"name":"s"},"stringData":{"k":{}}}', 'Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal object into Go struct field Secret.stringData of type string'],
+      ['/api/v1/namespaces/default/pods', '{"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"i"}],"nodeSelector":{"zone":1}}}', 'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal number into Go struct field PodSpec.spec.nodeSelector of type string'],
+      ['/api/v1/namespaces/default/services', '{"metadata":{"name":"svc"},"spec":{"selector":{"app":["x"]}}}', 'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal array into Go struct field ServiceSpec.spec.selector of type string'],
     ];
     for (const [path, body, message] of cases) {
       const res = await send(s, 'POST', path, body);
