@@ -264,3 +264,4 @@ if (!only || only === 'scenarios') await scenarios();
 if (!only || only === 'explore' || only === 'mutants') await mutantCounts();
 if (!only || only === 'explore') await exploration();
 if (!only || only === 'soak') await capsuleSoak();
+if (!only || only === 'hostile') await (await import('./hostile.ts')).hostile(line, bundleArgs);

@@ -28,8 +28,18 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
   const onlyOption = () => new Option('--only <names>', `comma-separated subset of: ${controllerNames.join(', ')}`).argParser(listOf(controllerNames));
   const fixedOrBuggy = (what: string) => new Option('--variant <variant>', `${what}: fixed or buggy`).argParser(oneOf(['fixed', 'buggy'] as const)).default('fixed');
 
-  program
-    .command('serve')
+  /** The access flags of serve and up (cli/access.ts). */
+  const accessOptions = (cmd: Command): Command =>
+    cmd
+      .option('--token <token>', 'require this bearer token on every request (401 otherwise); written into the kubeconfig')
+      .option('--token-file <file>', 'read the bearer token from this file')
+      .option('--generate-token', 'with --token-file: write a random token there when the file does not exist')
+      .option('--tls', 'serve HTTPS with a self-signed certificate; its CA goes into the kubeconfig')
+      .option('--cors-allowed-origins <regexps>', 'comma-separated regular expressions of the browser Origins accepted (others get 403)')
+      .option('--allowed-hosts <hosts>', 'comma-separated Host names accepted besides loopback and --host (* for any)')
+      .option('--insecure-allow-anonymous', 'serve a non-loopback --host without a token');
+
+  accessOptions(program.command('serve'))
     .description('run the API server (in memory, or on etcd behind its own watch cache)')
     .addOption(portOption())
     .addOption(hostOption())
@@ -37,7 +47,8 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--watch-history <n>', 'watch events kept (at least 1); older resourceVersions get 410 Expired', atLeast(1, '--watch-history'))
     .option('--storage <spec>', 'memory, or etcd=URL[,URL...] (several servers may share one etcd)', parseStorageSpec, { kind: 'memory' } as StorageSpec)
     .option('--etcd-prefix <prefix>', "the key prefix in etcd (as kube-apiserver's flag)", '/registry')
-    .action(async (o: { port: number; host: string; kubeconfig?: string; watchHistory?: number; storage: StorageSpec; etcdPrefix: string }) => {
+    .option('--interleave-history <n>', 'entries /racelab/v1/history keeps (default 200000, at least 1); older ones are dropped', atLeast(1, '--interleave-history'))
+    .action(async (o: import('./serve.ts').ServeOptions & { storage: StorageSpec; etcdPrefix: string }) => {
       const { serve } = await import('./serve.ts');
       await serve(o);
     });
@@ -55,8 +66,7 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
       await runControllers({ kubeconfig: o.kubeconfig, server: o.server, fixed: o.variant === 'fixed', only: o.only });
     });
 
-  program
-    .command('up')
+  accessOptions(program.command('up'))
     .description('the API server and every controller in one process, with a demo world')
     .addOption(portOption())
     .addOption(hostOption())
@@ -64,9 +74,10 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--empty', 'do not seed the demo world')
     .addOption(fixedOrBuggy('controller variant'))
     .addOption(onlyOption())
-    .action(async (o: { port: number; host: string; kubeconfig?: string; empty?: boolean; variant: 'fixed' | 'buggy'; only?: (typeof controllerNames)[number][] }) => {
+    .action(async (o: Omit<import('./up.ts').UpOptions, 'fixed' | 'only'> & { variant: 'fixed' | 'buggy'; only?: (typeof controllerNames)[number][] }) => {
       const { up } = await import('./up.ts');
-      await up({ port: o.port, host: o.host, kubeconfig: o.kubeconfig, empty: o.empty, fixed: o.variant === 'fixed', only: o.only });
+      const { variant, only, ...rest } = o;
+      await up({ ...rest, fixed: variant === 'fixed', only });
     });
 
   program

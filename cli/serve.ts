@@ -1,17 +1,19 @@
 // `racelab serve`: the API server alone, until SIGINT or SIGTERM; in memory or on etcd (--storage).
 import { writeFileSync } from 'node:fs';
 import { startApiServer } from '../apiserver/apiserver.ts';
+import { RealClock } from '../apiserver/machinery/clock.ts';
 import { createLogger } from '../apiserver/machinery/log.ts';
-import { kubeconfigYaml } from '../clients/kube/kubeconfig.ts';
 import { openEtcdStorage } from '../apiserver/storage/etcd/open.ts';
+import { resolveAccess, type AccessFlags } from './access.ts';
 import { CliError, fileError } from './errors.ts';
 import type { StorageSpec } from './storagespec.ts';
 
-export interface ServeOptions {
+export interface ServeOptions extends AccessFlags {
   port: number;
   host: string;
   kubeconfig?: string;
   watchHistory?: number;
+  interleaveHistory?: number;
   storage?: StorageSpec;
   etcdPrefix?: string;
 }
@@ -19,6 +21,8 @@ export interface ServeOptions {
 export async function serve(opts: ServeOptions): Promise<void> {
   let stopping = false;
   const logger = createLogger({ name: 'apiserver', shuttingDown: () => stopping });
+  const clock = new RealClock();
+  const access = await resolveAccess(opts.host, opts, clock);
   const spec = opts.storage ?? { kind: 'memory' };
   let storage: Awaited<ReturnType<typeof openEtcdStorage>> | undefined;
   if (spec.kind === 'etcd') {
@@ -28,10 +32,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
       throw new CliError(`cannot use etcd at ${spec.url}: ${e instanceof Error ? e.message : String(e)}`, 'start etcd there, or leave out --storage for the in-memory store');
     }
   }
-  const server = await startApiServer({ port: opts.port, host: opts.host, logger, watchHistory: opts.watchHistory, storage });
+  const server = await startApiServer({ port: opts.port, host: opts.host, logger, clock, watchHistory: opts.watchHistory, interleaveHistory: opts.interleaveHistory, storage, ...access.config });
   if (opts.kubeconfig) {
     try {
-      writeFileSync(opts.kubeconfig, kubeconfigYaml(server.url, 'admin'));
+      writeFileSync(opts.kubeconfig, access.kubeconfig(server.url), { mode: 0o600 });
     } catch (e) {
       await server.close();
       await storage?.close();
@@ -40,13 +44,14 @@ export async function serve(opts: ServeOptions): Promise<void> {
   }
   // Printed once the server answers: scripts wait for this line.
   const on = spec.kind === 'etcd' ? ` on etcd ${spec.url}` : '';
-  console.log(`racelab API server listening on ${server.url}${on}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);
+  console.log(`racelab API server listening on ${access.clientUrl(server.url)}${on}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       stopping = true;
       logger.info({ signal }, 'shutting down');
+      // Stop accepting, end watches cleanly, let requests in flight finish within the grace period; exit 0.
       void server
-        .close()
+        .shutdown()
         .then(() => storage?.close())
         .then(resolve);
     };

@@ -5,12 +5,12 @@ import { startApiServer } from '../apiserver/apiserver.ts';
 import { RealClock } from '../apiserver/machinery/clock.ts';
 import { createLogger } from '../apiserver/machinery/log.ts';
 import { ActorKubeConfig } from '../clients/kube/actor.ts';
-import { kubeconfigYaml } from '../clients/kube/kubeconfig.ts';
+import { resolveAccess, type AccessFlags } from './access.ts';
 import { fileError } from './errors.ts';
 import { startControllers, type ControllerName } from './controllers.ts';
 import { seedDemo, startNodeAgent } from './demo.ts';
 
-export interface UpOptions {
+export interface UpOptions extends AccessFlags {
   port: number;
   host: string;
   kubeconfig?: string;
@@ -39,23 +39,28 @@ export async function up(opts: UpOptions): Promise<void> {
   let stopping = false;
   const logger = createLogger({ name: 'racelab', shuttingDown: () => stopping });
   const clock = new RealClock();
-  const server = await startApiServer({ port: opts.port, host: opts.host, logger: logger.child({ component: 'apiserver' }), clock });
+  const access = await resolveAccess(opts.host, opts, clock);
+  const server = await startApiServer({ port: opts.port, host: opts.host, logger: logger.child({ component: 'apiserver' }), clock, ...access.config });
+  const kubeconfig = access.kubeconfig(server.url);
   if (opts.kubeconfig) {
     try {
-      writeFileSync(opts.kubeconfig, kubeconfigYaml(server.url, 'admin'));
+      writeFileSync(opts.kubeconfig, kubeconfig, { mode: 0o600 });
     } catch (e) {
       await server.close();
       throw fileError('write', 'kubeconfig', opts.kubeconfig, e, 'pass --kubeconfig with a path in an existing, writable folder');
     }
   }
-  const controllers = startControllers({ kc: ActorKubeConfig.forServer(server.url, 'controller-manager'), fixed: opts.fixed, only: opts.only, logger, clock });
+  // With a token (or TLS) every in-process client uses the kubeconfig's credentials; its User-Agent names it.
+  const secured = access.config.token !== undefined || access.config.tls !== undefined;
+  const actorKc = (actor: string): ActorKubeConfig => (secured ? ActorKubeConfig.fromString(kubeconfig, actor) : ActorKubeConfig.forServer(server.url, actor));
+  const controllers = startControllers({ kc: actorKc('controller-manager'), fixed: opts.fixed, only: opts.only, logger, clock });
   let stopNode: (() => Promise<void>) | undefined;
   if (!opts.empty) {
-    await seedDemo(ActorKubeConfig.forServer(server.url, 'racelab-demo'));
-    stopNode = await startNodeAgent(ActorKubeConfig.forServer(server.url, 'kubelet-node-1'), clock, logger);
+    await seedDemo(actorKc('racelab-demo'));
+    stopNode = await startNodeAgent(actorKc('kubelet-node-1'), clock, logger);
   }
-  console.log(`racelab control plane listening on ${server.url}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);
-  console.log(nextSteps(server.url, opts));
+  console.log(`racelab control plane listening on ${access.clientUrl(server.url)}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);
+  console.log(nextSteps(access.clientUrl(server.url), opts));
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       stopping = true;
@@ -63,7 +68,7 @@ export async function up(opts: UpOptions): Promise<void> {
       void (async () => {
         await stopNode?.();
         await controllers.stop();
-        await server.close();
+        await server.shutdown();
         resolve();
       })();
     };

@@ -65,13 +65,35 @@ export class DecodeError extends Error {}
 const goType = (expected: string): string =>
   ({ string: 'string', number: 'int64', boolean: 'bool', object: 'map[string]interface {}', array: '[]interface {}' })[expected] ?? expected;
 
+/** encoding/json's kind of a JSON value, as its UnmarshalTypeError names it. */
+function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v;
+}
+
+/**
+ * `json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string`: the value's
+ * kind, the struct that holds the field and the field path without map keys or indexes.
+ */
+function unmarshalMessage(info: KindInfo, body: unknown, path: readonly PropertyKey[], expected: string): string {
+  let value: unknown = body;
+  for (const k of path) value = value !== null && typeof value === 'object' && Object.hasOwn(value, k) ? (value as Record<PropertyKey, unknown>)[k] : undefined;
+  const inMetadata = path[0] === 'metadata' && path.length > 1;
+  // Map keys and list indexes are not part of the field path; ownerReferences items are OwnerReference structs.
+  const fields = path.slice(0, path[1] === 'labels' || path[1] === 'annotations' ? 2 : path.length).filter((k) => typeof k === 'string');
+  const struct = inMetadata ? (path[1] === 'ownerReferences' && path.length > 3 ? 'OwnerReference' : 'ObjectMeta') : info.kind;
+  const field = struct === 'OwnerReference' ? `metadata.ownerReferences.${String(path[3])}` : fields.join('.');
+  return `json: cannot unmarshal ${jsonKind(value)} into Go struct field ${struct}.${field} of type ${goType(expected)}`;
+}
+
 /** Checks an incoming object's shape; the message follows the upstream JSON decoder's. */
 export function decodeObject(info: KindInfo, body: unknown): KubeObject {
   const res = objectSchema.safeParse(body);
   if (!res.success) {
     const issue = res.error.issues[0];
-    const path = issue?.path.join('.') ?? '';
-    const what = issue && 'expected' in issue ? `json: cannot unmarshal into Go struct field ${info.kind}.${path} of type ${goType(String(issue.expected))}` : (issue?.message ?? 'invalid object');
+    const what = issue && 'expected' in issue ? unmarshalMessage(info, body, issue.path, String(issue.expected)) : (issue?.message ?? 'invalid object');
     throw new DecodeError(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${what}`);
   }
   const obj = res.data as KubeObject;

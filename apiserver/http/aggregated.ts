@@ -4,7 +4,7 @@
 // or subresource without a responseKind (client-go discovery/aggregated_discovery.go:121-141).
 import { createHash } from 'node:crypto';
 import type { KindInfo } from '../api/kinds.ts';
-import { allVerbs, groupsOf, subresourceVerbs } from './discovery.ts';
+import { groupsOf, subresourceVerbs, verbsOf } from './discovery.ts';
 
 export type DiscoveryVersion = 'v2' | 'v2beta1';
 
@@ -131,7 +131,7 @@ function resourceOf(k: KindInfo): APIResourceDiscovery {
     responseKind: { group: k.group, version: k.version, kind: k.kind },
     scope: k.namespaced ? 'Namespaced' : 'Cluster',
     singularResource: k.singular || k.kind.toLowerCase(),
-    verbs: [...(k.verbs ?? allVerbs)],
+    verbs: [...verbsOf(k)],
     ...(k.shortNames.length ? { shortNames: [...k.shortNames] } : {}),
     ...(k.categories.length ? { categories: [...k.categories] } : {}),
     ...(subresources.length ? { subresources } : {}),

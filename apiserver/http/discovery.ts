@@ -5,6 +5,16 @@ import { apiVersionOf, type KindInfo } from '../api/kinds.ts';
 export const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 export const subresourceVerbs = ['get', 'patch', 'update'];
 
+/**
+ * The verbs a resource serves, as discovery lists them and the router serves them (endpoints/installer.go
+ * registers a verb only where the storage implements it): namespaces have no deletecollection
+ * (pkg/registry/core/namespace/storage is not a CollectionDeleter).
+ */
+export function verbsOf(k: Pick<KindInfo, 'group' | 'kind' | 'verbs'>): string[] {
+  if (k.verbs) return k.verbs;
+  return k.group === '' && k.kind === 'Namespace' ? allVerbs.filter((v) => v !== 'deletecollection') : allVerbs;
+}
+
 export interface GroupVersions {
   group: string;
   versions: string[];
@@ -45,7 +55,7 @@ export function apiResourceList(kinds: readonly KindInfo[], group: string, versi
       singularName: k.singular,
       namespaced: k.namespaced,
       kind: k.kind,
-      verbs: k.verbs ?? allVerbs,
+      verbs: verbsOf(k),
       ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
       ...(k.categories.length ? { categories: k.categories } : {}),
     });

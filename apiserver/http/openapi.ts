@@ -8,7 +8,7 @@
 // pkg/cmd/apply/patcher.go:229-256) and uses its compiled-in types instead.
 import { createHash } from 'node:crypto';
 import type { KindInfo } from '../api/kinds.ts';
-import { groupsOf } from './discovery.ts';
+import { groupsOf, verbsOf } from './discovery.ts';
 import { kindFieldList, type FieldDesc } from '../api/proto/descriptor.ts';
 
 export type Schema = { [key: string]: unknown };
@@ -1383,11 +1383,15 @@ function pathsFor(c: Components, k: KindInfo, out: Record<string, Schema>): void
       body: writeBody(self),
       responses: { '200': response('OK', self), '201': response('Created', self), '202': response('Accepted', self) },
     }),
-    delete: op('deletecollection', 'deletecollection', `delete collection of ${k.kind}`, {
-      params: [...deleteParams, ...listParams.filter((p) => p['name'] !== 'watch' && p['name'] !== 'allowWatchBookmarks')],
-      body: { content: bodyContent(deleteBody, ['*/*']) },
-      responses: { '200': response('OK', status) },
-    }),
+    ...(verbsOf(k).includes('deletecollection')
+      ? {
+          delete: op('deletecollection', 'deletecollection', `delete collection of ${k.kind}`, {
+            params: [...deleteParams, ...listParams.filter((p) => p['name'] !== 'watch' && p['name'] !== 'allowWatchBookmarks')],
+            body: { content: bodyContent(deleteBody, ['*/*']) },
+            responses: { '200': response('OK', status) },
+          }),
+        }
+      : {}),
     parameters: [...nsParams, pretty],
   };
   out[`${collection}/{name}`] = {

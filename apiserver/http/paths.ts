@@ -1,4 +1,5 @@
 // Resource paths: /api/v1/... and /apis/{group}/{version}/..., namespaced and cluster-scoped.
+import { badRequest } from '../machinery/errors.ts';
 
 export interface ResourcePath {
   group: string;
@@ -18,8 +19,18 @@ export type ParsedPath =
 /** Subresources of a namespace, which would otherwise read as a namespaced resource in namespace {name}. */
 const namespaceSubresources = new Set(['status', 'finalize']);
 
+/** decodeURIComponent, with a malformed escape answered as a 400 (Go's url.PathUnescape error) instead of a crash. */
+function unescapeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    const bad = /%(?![0-9a-fA-F]{2})[^/]{0,2}/.exec(segment)?.[0] ?? segment;
+    throw badRequest(`invalid URL escape ${JSON.stringify(bad)}`);
+  }
+}
+
 export function parsePath(pathname: string): ParsedPath {
-  const parts = pathname.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+  const parts = pathname.split('/').filter((p) => p.length > 0).map(unescapeSegment);
   let group: string;
   let version: string;
   let rest: string[];

@@ -100,6 +100,8 @@ export function racelabRoutes(interleaver: RecordingInterleaver): express.Router
     const e = err as { type?: string; status?: number } | undefined;
     if (e && e.type === 'entity.too.large') sendStatus(res, requestEntityTooLarge(`Request entity too large: limit is ${racelabBodyLimitBytes}`).status);
     else if (e && e.status === 400 && e.type) sendStatus(res, badRequest(`the request body could not be read: ${e.type}`).status);
+    // The router's own 400s, e.g. a path parameter with a malformed percent-encoding.
+    else if (e && e.status === 400 && err instanceof Error) sendStatus(res, badRequest(err.message.slice(0, 200)).status);
     else sendStatus(res, toStatus(err));
   });
   return router;

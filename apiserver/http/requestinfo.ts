@@ -1,8 +1,8 @@
 // A request as the interleaving layer sees it: actor, verb, resource, name and a lazily decoded body.
 import type { Request } from 'express';
-import { parse as parseYaml } from 'yaml';
 import type { RequestInfo, Verb } from '../interleave/types.ts';
 import { actorOf } from './actor.ts';
+import { parseJsonBody, parseYamlText } from './body.ts';
 import type { ResourcePath } from './paths.ts';
 import { isTrue } from './query.ts';
 
@@ -38,15 +38,16 @@ export function requestInfo(req: Request, p: ResourcePath): RequestInfo {
     query,
     body: () => {
       if (!decoded) {
-        const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+        const buf = Buffer.isBuffer(req.body) ? req.body : undefined;
+        const raw = buf ? buf.toString('utf8') : '';
         let value: unknown;
         if (raw.trim() !== '') {
-          // JSON first: nearly every client sends it, and it is much cheaper than the YAML parser.
+          // JSON first, parsed once for the handler too; then YAML; a body the handler refuses reads as none.
           try {
-            value = JSON.parse(raw);
+            value = buf && /^\s*[[{]/.test(raw) ? parseJsonBody(buf) : parseYamlText(raw);
           } catch {
             try {
-              value = parseYaml(raw);
+              value = parseYamlText(raw);
             } catch {
               value = undefined;
             }

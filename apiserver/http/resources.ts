@@ -1,7 +1,8 @@
 // Requests on resources: one registry call per request, the result written once.
 import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
 import { apiVersionOf } from '../api/kinds.ts';
-import { badRequest, methodNotAllowed, pathNotFound } from '../machinery/errors.ts';
+import { badRequest, methodNotAllowedOnPath, pathNotFound, tooManyRequests } from '../machinery/errors.ts';
 import { validateFieldManagerOption, validatePatchOptions } from '../registry/apply.ts';
 import { RealClock, type Clock } from '../machinery/clock.ts';
 import type { Random } from '../machinery/random.ts';
@@ -10,6 +11,7 @@ import type { KubeObject } from '../machinery/object.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { ListOutcome, ResourceStore } from '../registry/store.ts';
 import { decodeBody, decodePatch } from './body.ts';
+import { verbsOf } from './discovery.ts';
 import type { ResourcePath } from './paths.ts';
 import { handleScale } from './scale.ts';
 import { handleExtraSubresource, handleReview } from './subresources.ts';
@@ -17,13 +19,15 @@ import { acceptedPatchTypes, patchFunction } from './patch.ts';
 import { deleteOptions, isTrue, listQuery, writeOptions } from './query.ts';
 import type { DeliveryItem, Interleaver, WatchInfo } from '../interleave/types.ts';
 import { actorOf } from './actor.ts';
-import { reportOutcome, sendJson, toStatus, type ReplyMeta } from './respond.ts';
+import { listChunkItems, reportOutcome, sendJson, sendList, toStatus, type ReplyMeta } from './respond.ts';
 import { includeObjectFrom, tableFor, tableWatchEncoder, wantsTable, wantsTransform, type IncludeObject, type TableVersion } from './table.ts';
 import { partialContentType, partialList, partialOf, partialWatchEncoder } from './partial.ts';
 import { jsonEncoder, serveWatch, serveWatchError } from './watch.ts';
 
 /** kube-apiserver's --min-request-timeout: a watch without timeoutSeconds lasts this × [1, 2). */
 export const minRequestTimeoutMs = 1_800_000;
+/** time.Duration's largest value (int64 nanoseconds, about 292 years), in milliseconds. */
+export const maxWatchTimeoutMs = Math.floor(Number.MAX_SAFE_INTEGER / 1_000_000) * 1000;
 
 const transportClock = new RealClock();
 
@@ -37,20 +41,37 @@ export interface ResourceContext {
   watches: Set<() => void>;
   /** Watch write coalescing window (ms). */
   watchCoalesceMs: number;
+  /** Where cut-off watchers are reported. */
+  logger?: Logger;
+  /** Watchers cut off as too slow, per resource (apiserver_terminated_watchers_total). */
+  terminatedWatchers: Map<string, number>;
+  /** How long a cut-off watch stream may take to flush before its connection is closed. */
+  slowWatcherGraceMs?: number;
+  /** Lists of more than one chunk being written now. */
+  inflightLargeLists: { count: number };
 }
 
 function metaOf(obj: KubeObject): ReplyMeta {
   return { resourceVersion: obj.metadata?.resourceVersion, name: obj.metadata?.name ?? (obj as { details?: { name?: string } }).details?.name };
 }
 
-function listJson(store: ResourceStore, out: ListOutcome): string {
+function listHead(store: ResourceStore, out: ListOutcome): string {
   const meta: Record<string, unknown> = { resourceVersion: out.resourceVersion };
   if (out.continue) meta.continue = out.continue;
   if (out.remainingItemCount !== undefined) meta.remainingItemCount = out.remainingItemCount;
-  const head = JSON.stringify({ kind: store.info.listKind, apiVersion: apiVersionOf(store.info), metadata: meta });
-  // Items are stored snapshots: their JSON is cached and shared.
-  return `${head.slice(0, -1)},"items":[${out.items.map((o) => jsonOf(o)).join(',')}]}`;
+  return JSON.stringify({ kind: store.info.listKind, apiVersion: apiVersionOf(store.info), metadata: meta });
 }
+
+function listJson(store: ResourceStore, out: ListOutcome): string {
+  // Items are stored snapshots: their JSON is cached and shared.
+  return `${listHead(store, out).slice(0, -1)},"items":[${out.items.map((o) => jsonOf(o)).join(',')}]}`;
+}
+
+/**
+ * Lists of more than one chunk being written at once (max-requests-inflight for them): beyond this many, a
+ * large list gets 429 with Retry-After, so concurrent full lists of a large collection cannot exhaust memory.
+ */
+export const maxInflightLargeLists = 4;
 
 export async function handleResource(ctx: ResourceContext, req: Request, res: Response, p: ResourcePath): Promise<void> {
   const store = ctx.registry.lookup(p.group, p.version, p.plural);
@@ -61,11 +82,13 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
   const q = new URL(req.originalUrl, 'http://x').searchParams;
   const raw = Buffer.isBuffer(req.body) ? (req.body as Buffer) : undefined;
   const method = req.method.toUpperCase();
-  const gr = { group: info.group, resource: info.plural };
+  // installer.go: a namespaced resource without a namespace in the path is served for list and watch only.
+  const allNamespaces = info.namespaced && p.namespace === undefined;
+  if (allNamespaces && p.name !== undefined) throw pathNotFound();
 
   const isNamespace = info.kind === 'Namespace' && info.group === '';
   if (p.subresource === 'scale' && info.subresources.scale && p.name !== undefined) {
-    if (!['GET', 'PUT', 'PATCH'].includes(req.method.toUpperCase())) throw methodNotAllowed(req.method.toUpperCase(), gr);
+    if (!['GET', 'PUT', 'PATCH'].includes(method)) throw methodNotAllowedOnPath();
     const opts = { ...writeOptions(q, 'UpdateOptions'), userAgent: req.headers['user-agent'] };
     const scale = await handleScale(store, req, ns, p.name, raw, opts);
     sendJson(res, 200, scale, [], metaOf(scale));
@@ -83,7 +106,8 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
   }
   if (p.subresource !== undefined && p.subresource !== 'status' && !(p.subresource === 'finalize' && isNamespace)) throw pathNotFound();
   if (p.subresource === 'status' && !info.subresources.status) throw pathNotFound();
-  if (p.subresource === 'finalize' && req.method.toUpperCase() !== 'PUT') throw methodNotAllowed(req.method.toUpperCase(), { group: '', resource: 'namespaces/finalize' });
+  if (p.subresource === 'finalize' && method !== 'PUT') throw methodNotAllowedOnPath();
+  if (p.subresource === 'status' && !['GET', 'PUT', 'PATCH'].includes(method)) throw methodNotAllowedOnPath();
 
   if (p.name === undefined) {
     switch (method) {
@@ -100,15 +124,24 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
           sendTyped(res, partialContentType('PartialObjectMetadataList'), partialList(out.items, meta), out.resourceVersion);
           return;
         }
-        if (table) {
-          const t = tableFor(info, out.items, { ...out, includeObject: table.includeObject, now: ctx.clock.now(), version: table.version });
-          sendTable(res, t, table.version);
-          return;
+        // Only lists that take more than one chunk count (small ones are written at once).
+        const big = out.items.length > listChunkItems;
+        if (big && ctx.inflightLargeLists.count >= maxInflightLargeLists) throw tooManyRequests(1);
+        if (big) ctx.inflightLargeLists.count++;
+        try {
+          if (table) {
+            const t = tableFor(info, out.items, { ...out, includeObject: table.includeObject, now: ctx.clock.now(), version: table.version });
+            sendTable(res, t, table.version);
+            return;
+          }
+          await sendList(res, listHead(store, out), out.items.map((o) => jsonOf(o)), { resourceVersion: out.resourceVersion });
+        } finally {
+          if (big) ctx.inflightLargeLists.count--;
         }
-        sendJson(res, 200, listJson(store, out), [], { resourceVersion: out.resourceVersion });
         return;
       }
       case 'POST': {
+        if (allNamespaces) throw methodNotAllowedOnPath();
         const body = decodeBody(raw, req.headers['content-type'], info);
         if (body === undefined) throw badRequest('the body of the request was empty');
         const out = await store.create(ns, body, { ...writeOptions(q, 'CreateOptions'), userAgent: req.headers['user-agent'] });
@@ -116,13 +149,14 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
         return;
       }
       case 'DELETE': {
+        if (allNamespaces || !verbsOf(info).includes('deletecollection')) throw methodNotAllowedOnPath();
         const body = decodeBody(raw, req.headers['content-type'], info);
         const out = await store.deleteCollection(ns, listQuery(q), deleteOptions(q, body));
         sendJson(res, 200, listJson(store, out), [], { resourceVersion: out.resourceVersion });
         return;
       }
       default:
-        throw methodNotAllowed(method, gr);
+        throw methodNotAllowedOnPath();
     }
   }
 
@@ -152,7 +186,7 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
       return;
     }
     case 'PATCH': {
-      if (sub === 'finalize') throw methodNotAllowed(method, gr);
+      if (sub === 'finalize') throw methodNotAllowedOnPath();
       const { type, body } = decodePatch(raw, req.headers['content-type'], acceptedPatchTypes(info));
       const opts = { ...writeOptions(q, 'PatchOptions'), userAgent: req.headers['user-agent'] };
       if (type === 'apply') {
@@ -166,14 +200,14 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
       return;
     }
     case 'DELETE': {
-      if (sub) throw methodNotAllowed(method, gr);
+      if (sub) throw methodNotAllowedOnPath();
       const body = decodeBody(raw, req.headers['content-type'], info);
       const out = await store.delete(ns, name, deleteOptions(q, body));
       sendJson(res, out.code, jsonOf(out.object as KubeObject), [], metaOf(out.object as KubeObject));
       return;
     }
     default:
-      throw methodNotAllowed(method, gr);
+      throw methodNotAllowedOnPath();
   }
 }
 
@@ -211,8 +245,10 @@ async function startWatch(ctx: ResourceContext, req: Request, res: Response, sto
   const lq = listQuery(q);
   // A name in the path is a legacy form; a fieldSelector on metadata.name is the normal one.
   const timeoutParam = q.get('timeoutSeconds');
-  const timeoutMs = timeoutParam !== null && timeoutParam !== '' ? Number(timeoutParam) * 1000 : minRequestTimeoutMs * (1 + ctx.random.float());
-  if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw badRequest(`invalid timeoutSeconds: ${timeoutParam}`);
+  const seconds = timeoutParam !== null && timeoutParam !== '' ? Number(timeoutParam) : 0;
+  if (!Number.isFinite(seconds) || seconds < 0) throw badRequest(`invalid timeoutSeconds: ${timeoutParam}`);
+  // handlers/get.go: 0 (or absent) means minRequestTimeout × [1, 2); longer ones are capped at Go's longest Duration.
+  const timeoutMs = seconds === 0 ? minRequestTimeoutMs * (1 + ctx.random.float()) : Math.min(seconds * 1000, maxWatchTimeoutMs);
   const watchInfo: WatchInfo = { actor: actorOf(req), group: store.info.group, version: store.info.version, resource: store.info.plural, namespace: ns, query: q };
   let watcher;
   try {
@@ -240,6 +276,12 @@ async function startWatch(ctx: ResourceContext, req: Request, res: Response, sto
         : jsonEncoder({ kind: store.info.kind, apiVersion: apiVersionOf(store.info) }),
     deliver: ctx.interleaver ? (items, write) => (ctx.interleaver as Interleaver).deliver(watchInfo, items, write as (items: readonly DeliveryItem[]) => boolean) : undefined,
     onClose: ctx.interleaver?.watchClosed ? () => ctx.interleaver?.watchClosed?.(watchInfo) : undefined,
+    cutGraceMs: ctx.slowWatcherGraceMs,
+    onCut: (reason) => {
+      const resource = store.info.group ? `${store.info.plural}.${store.info.group}` : store.info.plural;
+      ctx.terminatedWatchers.set(resource, (ctx.terminatedWatchers.get(resource) ?? 0) + 1);
+      ctx.logger?.warn({ actor: watchInfo.actor, resource, namespace: ns, reason }, 'watch stream cut off: the client is too slow');
+    },
     watches: ctx.watches,
   });
   reportOutcome(res, 200, { resourceVersion: lq.resourceVersion });

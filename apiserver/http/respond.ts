@@ -37,6 +37,27 @@ export function sendJson(res: Response, code: number, body: string | object, war
   reportOutcome(res, code, meta);
 }
 
+/** Items written per chunk of a list: big lists go out piece by piece, never as one string. */
+export const listChunkItems = 500;
+
+/**
+ * A list reply written incrementally: the head, then the items in chunks, waiting for the socket to drain
+ * between chunks, so a list of any size holds at most one chunk of text at a time.
+ */
+export async function sendList(res: Response, head: string, items: readonly string[], meta?: ReplyMeta): Promise<void> {
+  res.statusCode = 200;
+  res.setHeader('Content-Type', jsonContentType);
+  const closed = (): boolean => res.destroyed || res.writableEnded;
+  let ok = res.write(`${head.slice(0, -1)},"items":[`);
+  for (let i = 0; i < items.length && !closed(); i += listChunkItems) {
+    if (!ok) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+    if (closed()) break;
+    ok = res.write(`${i > 0 ? ',' : ''}${items.slice(i, i + listChunkItems).join(',')}`);
+  }
+  if (!closed()) res.end(']}');
+  reportOutcome(res, 200, meta);
+}
+
 export function sendStatus(res: Response, status: Status): void {
   if (res.headersSent) {
     res.end();

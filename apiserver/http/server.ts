@@ -1,7 +1,8 @@
 // The express adapter: routing, body decoding, version and health endpoints, discovery, and Status
 // responses for every failure. Express is used only here.
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { badRequest, pathNotFound, requestEntityTooLarge, type Status } from '../machinery/errors.ts';
@@ -17,6 +18,7 @@ import type { RecordingInterleaver } from '../interleave/interleaver.ts';
 import type { Interleaver } from '../interleave/types.ts';
 import { racelabRoutes } from './racelab.ts';
 import { watchCacheRoutes } from './watchcache.ts';
+import { accessGuard, type AccessOptions } from './guard.ts';
 import { requestInfo } from './requestinfo.ts';
 import { watchCoalesceMs } from './watch.ts';
 import { openapiV2Json, openapiV2Protobuf, openapiV2ProtobufType, wantsOpenapiV2Protobuf } from './openapiv2.ts';
@@ -47,6 +49,10 @@ export interface ApiServerOptions {
   watchCoalesceMs?: number;
   /** The recorder whose history and rules /racelab/v1 serves. */
   recorder?: RecordingInterleaver;
+  /** How long a watch stream cut off as too slow may take to flush before its connection is closed. */
+  slowWatcherGraceMs?: number;
+  /** Host, Origin, token and media-type checks applied to every request. */
+  access?: AccessOptions;
 }
 
 function asyncRoute(fn: (req: Request, res: Response) => Promise<void> | void) {
@@ -68,8 +74,9 @@ export function createApp(opts: ApiServerOptions): App {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
-  const ctx: ResourceContext = { registry: opts.registry, clock: opts.clock, random: opts.random, interleaver: opts.interleaver, watches: new Set(), watchCoalesceMs: opts.watchCoalesceMs ?? watchCoalesceMs };
+  const ctx: ResourceContext = { registry: opts.registry, clock: opts.clock, random: opts.random, interleaver: opts.interleaver, watches: new Set(), watchCoalesceMs: opts.watchCoalesceMs ?? watchCoalesceMs, logger: opts.logger, terminatedWatchers: new Map(), slowWatcherGraceMs: opts.slowWatcherGraceMs, inflightLargeLists: { count: 0 } };
 
+  app.use(accessGuard(opts.access ?? {}));
   app.use(express.raw({ type: () => true, limit: maxRequestBodyBytes }));
 
   const version = (_req: Request, res: Response): void => sendJson(res, 200, serverVersion);
@@ -78,6 +85,12 @@ export function createApp(opts: ApiServerOptions): App {
     res.status(200).type('text/plain').send('ok');
   };
   app.get(['/healthz', '/readyz', '/livez', '/healthz/*rest', '/readyz/*rest', '/livez/*rest'], ok);
+  // The metrics racelab keeps, in the Prometheus text format under upstream's names.
+  app.get('/metrics', (_req: Request, res: Response): void => {
+    const lines = ['# HELP apiserver_terminated_watchers_total Counter of watchers closed due to unresponsiveness broken by resource type.', '# TYPE apiserver_terminated_watchers_total counter'];
+    for (const [resource, n] of [...ctx.terminatedWatchers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) lines.push(`apiserver_terminated_watchers_total{resource="${resource}"} ${n}`);
+    res.status(200).type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
+  });
 
   // Discovery: aggregated (v2, v2beta1) when the Accept header asks for it, else the legacy documents.
   const discovery = (which: 'core' | 'apis') => (req: Request, res: Response): void => {
@@ -156,6 +169,8 @@ export function createApp(opts: ApiServerOptions): App {
     const e = err as { type?: string; status?: number; limit?: number };
     if (e && e.type === 'entity.too.large') status = requestEntityTooLarge(`Request entity too large: limit is ${maxRequestBodyBytes}`).status;
     else if (e && typeof e.status === 'number' && e.status === 400 && e.type) status = badRequest(`the request body could not be read: ${e.type}`).status;
+    // The router's own 400s, e.g. a path parameter with a malformed percent-encoding.
+    else if (e && e.status === 400 && err instanceof Error) status = badRequest(err.message.slice(0, 200)).status;
     else status = toStatus(err);
     if (status.code >= 500) opts.logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
     sendStatus(res, status);
@@ -175,17 +190,18 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Listens on host:port (port 0: an ephemeral port) and resolves once the server answers. */
-export function listen(app: express.Express, port: number, host: string): Promise<RunningServer> {
+/** Listens on host:port (port 0: an ephemeral port), over TLS when a key and certificate are given, and resolves once the server answers. */
+export function listen(app: express.Express, port: number, host: string, tls?: { key: string; cert: string }): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server: Server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, app) : createHttpServer(app);
+    server.listen(port, host);
     server.keepAliveTimeout = 65_000;
     server.once('error', reject);
     server.once('listening', () => {
       const addr = server.address() as AddressInfo;
       const shownHost = host.includes(':') ? `[${host}]` : host;
       resolve({
-        url: `http://${shownHost}:${addr.port}`,
+        url: `${tls ? 'https' : 'http'}://${shownHost}:${addr.port}`,
         port: addr.port,
         server,
         close: () =>

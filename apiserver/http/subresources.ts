@@ -5,7 +5,7 @@
 import type { Request, Response } from 'express';
 import { apiVersionOf } from '../api/kinds.ts';
 import { rfc3339Seconds, type Clock } from '../machinery/clock.ts';
-import { badRequest, conflict, methodNotAllowed, StatusError, successStatus, type Status } from '../machinery/errors.ts';
+import { badRequest, conflict, methodNotAllowedOnPath, StatusError, successStatus, type Status } from '../machinery/errors.ts';
 import { labelSelectorFromMeta } from '../machinery/labels.ts';
 import { isObject, type KubeObject } from '../machinery/object.ts';
 import type { Random } from '../machinery/random.ts';
@@ -44,14 +44,14 @@ export async function handleExtraSubresource(ctx: SubresourceContext, req: Reque
   const method = req.method.toUpperCase();
   const extra = info.subresources.extra?.find((x) => x.name === sub);
   const verb = method === 'POST' ? 'create' : method === 'GET' ? 'get' : method === 'PUT' ? 'update' : method.toLowerCase();
-  if (!extra || !extra.verbs.includes(verb)) throw methodNotAllowed(method, { group: info.group, resource: `${info.plural}/${sub}` });
+  if (!extra || !extra.verbs.includes(verb)) throw methodNotAllowedOnPath();
   const obj = await store.get(ns, name);
   if (streams.has(sub)) throw noRuntime(info.plural, sub, name);
   const q = new URL(req.originalUrl, 'http://x').searchParams;
   if (info.kind === 'Pod' && sub === 'binding') return bind(res, store, obj, bodyOf(req, raw), q);
   if (info.kind === 'Pod' && sub === 'eviction') return evict(ctx, res, store, obj, bodyOf(req, raw));
   if (info.kind === 'ServiceAccount' && sub === 'token') return token(ctx, res, obj, bodyOf(req, raw));
-  throw methodNotAllowed(method, { group: info.group, resource: `${info.plural}/${sub}` });
+  throw methodNotAllowedOnPath();
 }
 
 /** pods/binding (pkg/registry/core/pod/storage/storage.go BindingREST.assignPod). */
@@ -147,7 +147,7 @@ function token(ctx: SubresourceContext, res: Response, sa: KubeObject, body: Rec
 /** Create-only review kinds: there is no authorization, so everything is allowed; the actor names the user. */
 export function handleReview(req: Request, res: Response, store: ResourceStore, raw: Buffer | undefined): void {
   const info = store.info;
-  if (req.method.toUpperCase() !== 'POST') throw methodNotAllowed(req.method.toUpperCase(), { group: info.group, resource: info.plural });
+  if (req.method.toUpperCase() !== 'POST') throw methodNotAllowedOnPath();
   const body = bodyOf(req, raw);
   const base = { kind: info.kind, apiVersion: apiVersionOf(info), metadata: { ...(isObject(body.metadata) ? body.metadata : {}), creationTimestamp: null } };
   const spec = isObject(body.spec) ? body.spec : {};

@@ -16,6 +16,13 @@ export const bookmarkBeforeDeadlineMs = 2_000;
  */
 export const watchCoalesceMs = 2;
 
+/**
+ * How long a stream cut off as too slow may take to hand its last buffered events to the client before its
+ * connection is closed: a client that reads gets them and the end of the stream, one that never reads is
+ * disconnected.
+ */
+export const slowWatcherGraceMs = 10_000;
+
 /** Encodes one item as a line; a watch of Tables uses its own. */
 export type WatchEncoder = (item: WatchItem) => string;
 
@@ -58,6 +65,10 @@ export interface WatchServeOptions {
   /** Hands items to the wire; the interleaving layer may hold some back. Defaults to writing at once. */
   deliver?: (items: readonly WatchItem[], write: (items: readonly WatchItem[]) => boolean) => Promise<boolean> | boolean;
   onClose?: () => void;
+  /** Told when the storage watcher cut the stream off (too slow), with the store's reason. */
+  onCut?: (reason: string) => void;
+  /** How long a cut stream may take to flush before its connection is closed; slowWatcherGraceMs by default. */
+  cutGraceMs?: number;
   /** Where the stream registers its clean end while it is open. */
   watches?: Set<() => void>;
 }
@@ -67,18 +78,32 @@ export function serveWatch(req: Request, res: Response, watcher: StorageWatcher,
   startStream(res);
   const timers: TimerHandle[] = [];
   let finished = false;
+  let drained: (() => void) | undefined;
   const finish = (): void => {
     if (finished) return;
     finished = true;
     for (const t of timers) t.cancel();
     watcher.stop();
     if (!res.writableEnded) res.end();
+    drained?.();
     opts.watches?.delete(finish);
     opts.onClose?.();
   };
   opts.watches?.add(finish);
   res.on('close', finish);
   req.socket.on('error', finish);
+  // cache_watcher.go: a watcher whose buffer overflowed is closed, and the client sees its stream end (and
+  // watches again from its last resourceVersion). Ended at once, even while the pump waits for the socket.
+  watcher.whenClosed?.(() => {
+    const reason = watcher.closeReason;
+    if (reason === undefined || finished) return;
+    opts.onCut?.(reason);
+    finish();
+    if (!res.writableFinished) {
+      const t = opts.transportClock.setTimer(opts.cutGraceMs ?? slowWatcherGraceMs, () => res.destroy());
+      res.once('finish', () => t.cancel()).once('close', () => t.cancel());
+    }
+  });
   timers.push(opts.clock.setTimer(opts.timeoutMs, finish));
   if (opts.bookmarks) {
     const tick = (): void => {
@@ -102,7 +127,13 @@ export function serveWatch(req: Request, res: Response, watcher: StorageWatcher,
       if (items.length > 0) {
         lastWrite = opts.transportClock.now();
         const ok = opts.deliver ? await opts.deliver(items, write) : write(items);
-        if (!ok && !finished) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+        if (!ok && !finished) {
+          await new Promise<void>((resolve) => {
+            drained = resolve;
+            res.once('drain', resolve).once('close', resolve);
+          });
+          drained = undefined;
+        }
         continue;
       }
       if (watcher.closed) break;

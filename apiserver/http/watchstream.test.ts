@@ -84,7 +84,8 @@ it('refuses a body over 3 MiB with a 413 Status and keeps serving', async (t) =>
 it('accepts a PUT with no Content-Type and a DELETE with an empty JSON body', async (t) => {
   const s = await testServer(t);
   const cm = await s.core().createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'n' } } });
-  const put = await s.fetch('/api/v1/namespaces/default/configmaps/n', { method: 'PUT', body: JSON.stringify({ ...cm, data: { a: '1' } }) });
+  // A Buffer body: fetch adds no Content-Type (a string body would be text/plain, which is 415).
+  const put = await s.fetch('/api/v1/namespaces/default/configmaps/n', { method: 'PUT', body: Buffer.from(JSON.stringify({ ...cm, data: { a: '1' } })) });
   assert.equal(put.status, 200);
   const del = await s.fetch('/api/v1/namespaces/default/configmaps/n', { method: 'DELETE', headers: { 'content-type': 'application/json' } });
   assert.equal(del.status, 200);

@@ -147,6 +147,26 @@ function sortedJsonPrefix(v: unknown, limit: number): string {
 }
 
 /** A short, stable summary of a body: sorted keys, no managedFields or resourceVersion, truncated. */
+/** Secret values never reach the history: data and stringData values (and JSON patch values under them) read `<redacted>`. */
+export function redactSecretBody(body: unknown): unknown {
+  const redactMap = (m: unknown): unknown => (m !== null && typeof m === 'object' && !Array.isArray(m) ? Object.fromEntries(Object.keys(m).map((k) => [k, redacted])) : m === undefined ? m : redacted);
+  if (Array.isArray(body)) {
+    return body.map((op: unknown) => {
+      if (op === null || typeof op !== 'object' || Array.isArray(op)) return op;
+      const o = op as Record<string, unknown>;
+      const path = typeof o.path === 'string' ? o.path : '';
+      if (!/^\/(data|stringData)(\/|$)/.test(path) || !('value' in o)) return o;
+      return { ...o, value: /^\/(data|stringData)$/.test(path) ? redactMap(o.value) : redacted };
+    });
+  }
+  if (body === null || typeof body !== 'object') return body;
+  const out: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const k of ['data', 'stringData']) if (Object.hasOwn(out, k)) out[k] = redactMap(out[k]);
+  return out;
+}
+
+const redacted = '<redacted>';
+
 export function summarizeBody(body: unknown): string | undefined {
   if (body === undefined) return undefined;
   let v = body;
@@ -410,7 +430,8 @@ export class RecordingInterleaver implements Interleaver {
     const { info } = p;
     let body: string | undefined;
     try {
-      body = summarizeBody(info.body());
+      const raw = info.body();
+      body = summarizeBody(info.group === '' && info.resource === 'secrets' ? redactSecretBody(raw) : raw);
     } catch {
       body = undefined;
     }

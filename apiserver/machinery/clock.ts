@@ -33,13 +33,22 @@ function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> 
 }
 
 /** Wall-clock time and real timers. */
+/** The longest delay setTimeout takes as given (2^31 - 1 ms). */
+const maxTimeoutMs = 2 ** 31 - 1;
+
 export class RealClock implements Clock {
   now(): number {
     return Date.now();
   }
 
+  /** Delays beyond setTimeout's 32-bit limit (about 24.8 days) are waited out in steps instead of firing at once. */
   setTimer(ms: number, fn: () => void): TimerHandle {
-    const t = setTimeout(fn, Math.max(0, ms));
+    let t: ReturnType<typeof setTimeout>;
+    const arm = (left: number): void => {
+      const step = Math.min(Math.max(0, left), maxTimeoutMs);
+      t = setTimeout(() => (left > maxTimeoutMs ? arm(left - maxTimeoutMs) : fn()), step);
+    };
+    arm(ms);
     return { cancel: () => clearTimeout(t) };
   }
 

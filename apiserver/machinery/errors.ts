@@ -127,17 +127,17 @@ export function forbidden(gr: GroupResource, name: string, why: string, causes?:
   return failure(403, 'Forbidden', `${qualifiedResource(gr)} "${name}" is forbidden: ${why}`, details);
 }
 
-export function methodNotAllowed(verb: string, gr: GroupResource): StatusError {
-  return failure(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${qualifiedResource(gr)}"`, {
-    ...(gr.group ? { group: gr.group } : {}),
-    kind: gr.resource,
-  });
+/**
+ * A method the path does not serve: go-restful finds no route, and kube-apiserver answers with
+ * NewGenericServerResponse(405), whose message is fixed and whose details are empty.
+ */
+export function methodNotAllowedOnPath(): StatusError {
+  return failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
 }
 
 export function expired(message: string): StatusError {
   return failure(410, 'Expired', message);
 }
-
 
 export function requestEntityTooLarge(message: string): StatusError {
   return failure(413, 'RequestEntityTooLarge', message);
@@ -152,10 +152,14 @@ export function unsupportedMediaType(contentType: string, accepted: readonly str
   );
 }
 
+/** filters/maxinflight.go tooManyRequests: the server's in-flight limit is reached. */
+export function tooManyRequests(retryAfterSeconds: number): StatusError {
+  return failure(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds });
+}
 
-/** apimachinery NewTooManyRequests: 429 with a Retry-After. */
-export function tooManyRequests(message: string, retryAfterSeconds: number): StatusError {
-  return failure(429, 'TooManyRequests', message, { retryAfterSeconds });
+/** authentication/request/... : an unauthenticated request, as the real server answers it. */
+export function unauthorized(): StatusError {
+  return failure(401, 'Unauthorized', 'Unauthorized');
 }
 
 export function internalError(message: string): StatusError {

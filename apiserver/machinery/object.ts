@@ -44,6 +44,11 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
+/** m[k] when m has k of its own: keys such as `constructor` or `toString` never read Object.prototype. */
+export function own(m: Readonly<Record<string, unknown>>, k: string): unknown {
+  return Object.hasOwn(m, k) ? m[k] : undefined;
+}
+
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

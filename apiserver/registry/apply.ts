@@ -5,7 +5,7 @@
 
 import { badRequest, internalError, invalid, StatusError, type FieldError, type StatusCause } from '../machinery/errors.ts';
 import { deepCopy, jsonEqual } from '../machinery/json.ts';
-import { isObject, type KubeObject } from '../machinery/object.ts';
+import { isObject, own, type KubeObject } from '../machinery/object.ts';
 import {
   decodeManagedFields,
   encodeManagedFields,
@@ -111,7 +111,7 @@ function mergeValues(l: unknown, r: unknown, s: FieldSchema): unknown {
     if (Object.keys(lm).length === 0 && Object.keys(rm).length === 0) return r;
     const out: JsonMap = {};
     for (const k of new Set([...Object.keys(lm), ...Object.keys(rm)])) {
-      const v = mergeValues(lm[k], rm[k], s.field(k));
+      const v = mergeValues(own(lm, k), own(rm, k), s.field(k));
       if (v !== undefined) out[k] = v;
     }
     return out;

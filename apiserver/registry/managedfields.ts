@@ -8,7 +8,7 @@
 
 import { patchMetaFor } from '../api/patchmeta.ts';
 import { jsonEqual } from '../machinery/json.ts';
-import { isObject, type KubeObject, type ManagedFieldsEntry } from '../machinery/object.ts';
+import { isObject, own, type KubeObject, type ManagedFieldsEntry } from '../machinery/object.ts';
 import type { PatchMeta } from '../machinery/strategicmerge.ts';
 
 type JsonMap = Record<string, unknown>;
@@ -166,6 +166,8 @@ function compareValues(a: unknown, b: unknown): number {
 
 /** PathElement.Compare: fields by name, then keys, values, indexes. */
 export function comparePE(a: string, b: string): number {
+  // Two fields compare by name, which is comparing the whole strings: the common case, without parsing.
+  if (a.charCodeAt(0) === 0x66 && b.charCodeAt(0) === 0x66 && a.charCodeAt(1) === 0x3a && b.charCodeAt(1) === 0x3a) return cmp(a, b);
   const x = parsePE(a);
   const y = parsePE(b);
   if (x.rank !== y.rank) return x.rank - y.rank;
@@ -205,7 +207,11 @@ export function pathString(path: readonly string[]): string {
 
 // --- field sets ---
 
-/** fieldpath.Set: `members` are owned paths; `children` lead to owned paths below. Operations return new sets. */
+/**
+ * fieldpath.Set: `members` are owned paths; `children` lead to owned paths below. Operations return new sets,
+ * sharing the subtrees they leave unchanged (sets are never changed once built), so each costs at most the
+ * size of the parts it actually touches.
+ */
 export class FieldSet {
   readonly members = new Set<string>();
   readonly children = new Map<string, FieldSet>();
@@ -216,23 +222,32 @@ export class FieldSet {
     return s;
   }
 
+  /** Adds one path; iterative, so its cost is the path's length. */
   insert(path: readonly string[]): this {
-    const [pe, ...rest] = path;
-    if (pe === undefined) return this;
-    if (rest.length === 0) {
-      this.members.add(pe);
-    } else {
-      let child = this.children.get(pe);
-      if (!child) this.children.set(pe, (child = new FieldSet()));
-      child.insert(rest);
+    if (path.length === 0) return this;
+    if (path.length === 1) {
+      this.members.add(path[0] as string);
+      return this;
     }
+    let node = this.child(path[0] as string);
+    for (let i = 1; i < path.length - 1; i++) node = node.child(path[i] as string);
+    node.members.add(path[path.length - 1] as string);
     return this;
   }
 
+  /** The child set under `pe`, created when missing. */
+  child(pe: string): FieldSet {
+    let c = this.children.get(pe);
+    if (!c) this.children.set(pe, (c = new FieldSet()));
+    return c;
+  }
+
   has(path: readonly string[]): boolean {
-    const [pe, ...rest] = path;
-    if (pe === undefined) return false;
-    return rest.length === 0 ? this.members.has(pe) : (this.children.get(pe)?.has(rest) ?? false);
+    if (path.length === 0) return false;
+    if (path.length === 1) return this.members.has(path[0] as string);
+    let node = this.children.get(path[0] as string);
+    for (let i = 1; i < path.length - 1 && node; i++) node = node.children.get(path[i] as string);
+    return node?.members.has(path[path.length - 1] as string) ?? false;
   }
 
   empty(): boolean {
@@ -240,20 +255,24 @@ export class FieldSet {
   }
 
   union(o: FieldSet): FieldSet {
+    if (o.empty()) return this;
+    if (this.empty()) return o;
     const out = new FieldSet();
     for (const m of [...this.members, ...o.members]) out.members.add(m);
     for (const [pe, c] of this.children) out.children.set(pe, c.union(o.children.get(pe) ?? emptySet));
-    for (const [pe, c] of o.children) if (!out.children.has(pe)) out.children.set(pe, c.union(emptySet));
+    for (const [pe, c] of o.children) if (!out.children.has(pe)) out.children.set(pe, c);
     return out;
   }
 
   /** Exact paths of `o` removed; a parent in `o` does not remove its children (Set.Difference). */
   difference(o: FieldSet): FieldSet {
+    if (o.empty()) return this;
     return this.filter((m) => !o.members.has(m), (pe, c) => c.difference(o.children.get(pe) ?? emptySet));
   }
 
   /** Paths of `o` removed with everything below them (Set.RecursiveDifference). */
   recursiveDifference(o: FieldSet): FieldSet {
+    if (o.empty()) return this;
     return this.filter(
       (m) => !o.members.has(m),
       (pe, c) => (o.members.has(pe) ? emptySet : c.recursiveDifference(o.children.get(pe) ?? emptySet)),
@@ -261,6 +280,7 @@ export class FieldSet {
   }
 
   intersection(o: FieldSet): FieldSet {
+    if (o.empty() || this.empty()) return emptySet;
     return this.filter((m) => o.members.has(m), (pe, c) => c.intersection(o.children.get(pe) ?? emptySet));
   }
 
@@ -296,9 +316,17 @@ const emptySet = new FieldSet();
 /** The FieldsV1 JSON of a set: `{"f:data":{".":{},"f:a":{}}}`, keys in path-element order. */
 export function toFieldsV1(set: FieldSet): JsonMap {
   const out: JsonMap = {};
-  for (const pe of [...new Set([...set.members, ...set.children.keys()])].sort(comparePE)) {
+  let keys = [...set.members];
+  for (const pe of set.children.keys()) if (!set.members.has(pe)) keys.push(pe);
+  if (keys.length > 1) keys = keys.sort(comparePE);
+  for (const pe of keys) {
     const child = set.children.get(pe);
-    out[pe] = child ? { ...(set.members.has(pe) ? { '.': {} } : {}), ...toFieldsV1(child) } : {};
+    if (!child) {
+      out[pe] = {};
+      continue;
+    }
+    const sub = toFieldsV1(child);
+    out[pe] = set.members.has(pe) ? Object.assign({ '.': {} }, sub) : sub;
   }
   return out;
 }
@@ -324,30 +352,80 @@ export function fromFieldsV1(fields: unknown): FieldSet {
   return set;
 }
 
+/**
+ * A position in a field set being built, whose set is only created once a path is inserted at or below it:
+ * walks pass positions down instead of copying paths, so building a set is linear in the object's size.
+ */
+class SetCursor {
+  private node: FieldSet | undefined;
+
+  constructor(
+    private readonly parent: SetCursor | FieldSet,
+    private readonly pe: string,
+  ) {}
+
+  static root(set: FieldSet): SetCursor {
+    const c = new SetCursor(set, '');
+    c.node = set;
+    return c;
+  }
+
+  at(pe: string): SetCursor {
+    return new SetCursor(this, pe);
+  }
+
+  /** Inserts the path this cursor stands for (a no-op at the root, as inserting the empty path is). */
+  insert(): void {
+    if (this.parent instanceof FieldSet) return;
+    this.parent.set().members.add(this.pe);
+  }
+
+  private set(): FieldSet {
+    if (this.node) return this.node;
+    // Iterative: climb to the nearest materialised ancestor, then create the sets down to this cursor.
+    const chain: SetCursor[] = [this];
+    let c = this.parent as SetCursor;
+    while (!c.node) {
+      chain.push(c);
+      c = c.parent as SetCursor;
+    }
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const link = chain[i] as SetCursor;
+      link.node = (c.node as FieldSet).child(link.pe);
+      c = link;
+    }
+    return c.node as FieldSet;
+  }
+}
+
 /** TypedValue.ToFieldSet: every leaf, list item, empty or null field and atomic value the object sets. */
 export function fieldSetOf(obj: unknown, schema: FieldSchema = schemaOf(obj)): FieldSet {
   const set = new FieldSet();
-  const walk = (path: string[], v: unknown, s: FieldSchema): void => {
+  // An explicit stack keeps the walk iterative; every position is visited once.
+  const stack: { at: SetCursor; v: unknown; s: FieldSchema }[] = [{ at: SetCursor.root(set), v: obj, s: schema }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const { at, v, s } = top;
     if (Array.isArray(v)) {
       const pes = listPEs(v, s);
-      if (!pes) set.insert(path);
+      if (!pes) at.insert();
       else {
         pes.forEach((pe, i) => {
-          walk([...path, pe], v[i], s);
-          set.insert([...path, pe]);
+          const item = at.at(pe);
+          item.insert();
+          stack.push({ at: item, v: v[i], s });
         });
       }
     } else if (isObject(v) && s.type !== 'atomic') {
       for (const [k, val] of Object.entries(v)) {
         if (val === undefined) continue;
-        walk([...path, `f:${k}`], val, s.field(k));
-        if (val === null || (isObject(val) && Object.keys(val).length === 0)) set.insert([...path, `f:${k}`]);
+        const field = at.at(`f:${k}`);
+        if (val === null || (isObject(val) && Object.keys(val).length === 0)) field.insert();
+        stack.push({ at: field, v: val, s: s.field(k) });
       }
     } else {
-      set.insert(path);
+      at.insert();
     }
-  };
-  walk([], obj, schema);
+  }
   return set;
 }
 
@@ -366,12 +444,21 @@ function containerKind(l: unknown, r: unknown): 'object' | 'array' | undefined {
 }
 
 const isEmptyMap = (m: JsonMap): boolean => Object.values(m).every((v) => v === undefined);
-const keysOf = (a: JsonMap, b: JsonMap): string[] => [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== undefined || b[k] !== undefined);
+const keysOf = (a: JsonMap, b: JsonMap): string[] => [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => own(a, k) !== undefined || own(b, k) !== undefined);
 
-/** TypedValue.Compare: the fields `rhs` added, modified and removed relative to `lhs`. */
+/** TypedValue.Compare: the fields `rhs` added, modified and removed relative to `lhs`. Iterative and linear. */
 export function compareObjects(lhs: unknown, rhs: unknown, schema: FieldSchema): Comparison {
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
-  const walk = (path: string[], l: unknown, r: unknown, s: FieldSchema): void => {
+  interface Position {
+    added: SetCursor;
+    modified: SetCursor;
+    removed: SetCursor;
+  }
+  const root: Position = { added: SetCursor.root(c.added), modified: SetCursor.root(c.modified), removed: SetCursor.root(c.removed) };
+  const at = (p: Position, pe: string): Position => ({ added: p.added.at(pe), modified: p.modified.at(pe), removed: p.removed.at(pe) });
+  const stack: { p: Position; l: unknown; r: unknown; s: FieldSchema }[] = [{ p: root, l: lhs, r: rhs, s: schema }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const { p, l, r, s } = top;
     const kind = containerKind(l, r);
     let leaf = true;
     if (kind === 'object' && s.type !== 'atomic') {
@@ -379,7 +466,7 @@ export function compareObjects(lhs: unknown, rhs: unknown, schema: FieldSchema):
       const rm = isObject(r) ? r : {};
       if (!isEmptyMap(lm) || !isEmptyMap(rm)) {
         leaf = false;
-        for (const k of keysOf(lm, rm)) walk([...path, `f:${k}`], lm[k], rm[k], s.field(k));
+        for (const k of keysOf(lm, rm)) stack.push({ p: at(p, `f:${k}`), l: own(lm, k), r: own(rm, k), s: s.field(k) });
       }
     } else if (kind === 'array') {
       const la = Array.isArray(l) ? l : [];
@@ -390,14 +477,13 @@ export function compareObjects(lhs: unknown, rhs: unknown, schema: FieldSchema):
         leaf = false;
         const li = new Map(lp.map((pe, i) => [pe, la[i]]));
         const ri = new Map(rp.map((pe, i) => [pe, ra[i]]));
-        for (const pe of new Set([...lp, ...rp])) walk([...path, pe], li.get(pe), ri.get(pe), s);
+        for (const pe of new Set([...lp, ...rp])) stack.push({ p: at(p, pe), l: li.get(pe), r: ri.get(pe), s });
       }
     }
-    if (l === undefined) c.added.insert(path);
-    else if (r === undefined) c.removed.insert(path);
-    else if (leaf && !jsonEqual(l, r)) c.modified.insert(path);
-  };
-  walk([], lhs, rhs, schema);
+    if (l === undefined) p.added.insert();
+    else if (r === undefined) p.removed.insert();
+    else if (leaf && !jsonEqual(l, r)) p.modified.insert();
+  }
   return c;
 }
 
@@ -523,7 +609,7 @@ export function takeOwnership(live: unknown, next: unknown, managed: Managed, wo
   const cmpr: Comparison = { added: c.added.recursiveDifference(ctx.ignored), modified: c.modified.recursiveDifference(ctx.ignored), removed: c.removed.recursiveDifference(ctx.ignored) };
   const changed = cmpr.modified.union(cmpr.added);
   const conflicts: Conflict[] = [];
-  for (const id of [...managed.keys()].sort()) {
+  for (const id of force ? [] : [...managed.keys()].sort()) {
     if (id === workflow) continue;
     for (const path of (managed.get(id) as ManagerEntry).set.intersection(changed).paths()) conflicts.push({ manager: id, path });
   }

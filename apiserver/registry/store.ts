@@ -2,6 +2,7 @@
 // with per-kind behaviour delegated to a Strategy.
 import { apiVersionOf, type KindInfo } from '../api/kinds.ts';
 import { decodeObject, DecodeError, unknownFields } from '../api/schemas.ts';
+import { checkBuiltinTypes } from '../api/typecheck.ts';
 import { rfc3339Seconds, type Clock } from '../machinery/clock.ts';
 import {
   alreadyExists,
@@ -22,6 +23,7 @@ import {
 } from '../machinery/errors.ts';
 import { deepCopy, jsonEqual } from '../machinery/json.ts';
 import { generateName } from '../machinery/names.ts';
+import { checkObjectShape } from '../machinery/nesting.ts';
 import { isObject, type KubeObject } from '../machinery/object.ts';
 import type { Random } from '../machinery/random.ts';
 import { StorageError, type Storage, type StorageWatcher } from '../storage/interface.ts';
@@ -151,9 +153,12 @@ export class ResourceStore {
   }
 
   private decode(body: unknown, opts: WriteOptions): { obj: KubeObject; warnings: string[] } {
+    // Every object that reaches storage passed here: nothing nested too deeply to walk or read back is stored.
+    if (isObject(body)) checkObjectShape(body);
     let obj: KubeObject;
     try {
       obj = decodeObject(this.info, body);
+      checkBuiltinTypes(this.info, obj);
     } catch (e) {
       if (e instanceof DecodeError) throw badRequest(e.message);
       throw e;

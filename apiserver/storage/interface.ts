@@ -69,6 +69,8 @@ export interface StorageWatcher {
   take(): WatchItem[];
   /** Called (at most once per call of this method) when items are waiting or the watcher closed. */
   whenReady(cb: () => void): void;
+  /** Called once when the watcher closes, however it closes (at once if it already has), where the store can tell. */
+  whenClosed?(cb: () => void): void;
   /** Queues a bookmark at the store's current revision. */
   requestBookmark(): void;
   stop(): void;

@@ -1,6 +1,6 @@
 // The embedded in-memory store: one global revision, immutable snapshots, a bounded event history and
 // watch fan-out. Everything happens synchronously inside one call, so each write is atomic.
-import { deepFreeze, jsonEqual } from '../machinery/json.ts';
+import { deepFreeze, jsonEqual, jsonOf } from '../machinery/json.ts';
 import type { KubeObject } from '../machinery/object.ts';
 import {
   StorageError,
@@ -28,22 +28,22 @@ export function bucketOf(key: string): string {
   return key.slice(0, third + 1);
 }
 
+/** One resource's objects and their keys in order, kept sorted as keys come and go (no re-sort on list). */
 export class Bucket {
   readonly objects = new Map<string, KubeObject>();
-  private sorted: string[] | undefined;
+  private readonly sorted: string[] = [];
 
-  keys(): string[] {
-    this.sorted ??= [...this.objects.keys()].sort();
+  keys(): readonly string[] {
     return this.sorted;
   }
 
   set(key: string, obj: KubeObject): void {
-    if (!this.objects.has(key)) this.sorted = undefined;
+    if (!this.objects.has(key)) this.sorted.splice(lowerBoundPrefix(this.sorted, key), 0, key);
     this.objects.set(key, obj);
   }
 
   delete(key: string): void {
-    if (this.objects.delete(key)) this.sorted = undefined;
+    if (this.objects.delete(key)) this.sorted.splice(lowerBoundPrefix(this.sorted, key), 1);
   }
 }
 
@@ -59,8 +59,14 @@ export function upperBound(keys: readonly string[], key: string): number {
   return lo;
 }
 
+/**
+ * The snapshot to store, frozen and serialised before anything is committed: an object whose JSON cannot be
+ * produced throws here and never reaches a bucket, the history or a watcher.
+ */
 function withRevision(obj: KubeObject, revision: number): KubeObject {
-  return deepFreeze({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } });
+  const stored = deepFreeze({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } });
+  jsonOf(stored);
+  return stored;
 }
 
 export interface MemoryStorageOptions {
@@ -95,7 +101,8 @@ export class MemoryStorage implements Storage {
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
     const bucket = this.bucket(key);
     if (bucket.objects.has(key)) throw new StorageError('KeyExists', key, `key exists: ${key}`);
-    const stored = withRevision(obj, ++this.rev);
+    const stored = withRevision(obj, this.rev + 1);
+    this.rev++;
     bucket.set(key, stored);
     this.publish({ type: 'ADDED', key, revision: this.rev, object: stored });
     return stored;
@@ -111,7 +118,8 @@ export class MemoryStorage implements Storage {
     if (!current) throw new StorageError('KeyNotFound', key, `key not found: ${key}`);
     const next = fn(current);
     if (next === undefined || sameExceptRevision(current, next)) return { object: current, changed: false };
-    const stored = withRevision(next, ++this.rev);
+    const stored = withRevision(next, this.rev + 1);
+    this.rev++;
     bucket.set(key, stored);
     this.publish({ type: 'MODIFIED', key, revision: this.rev, object: stored, prevObject: current });
     return { object: stored, changed: true };
@@ -122,8 +130,9 @@ export class MemoryStorage implements Storage {
     const current = bucket.objects.get(key);
     if (!current) throw new StorageError('KeyNotFound', key, `key not found: ${key}`);
     checkPreconditions(key, current, preconditions);
+    const last = withRevision(current, this.rev + 1);
+    this.rev++;
     bucket.delete(key);
-    const last = withRevision(current, ++this.rev);
     this.publish({ type: 'DELETED', key, revision: this.rev, object: last, prevObject: current });
     return last;
   }
@@ -176,11 +185,11 @@ export class MemoryStorage implements Storage {
           initial.push({ type: 'ADDED', object: obj, revision: Number(obj.metadata.resourceVersion) });
         }
       }
-      w.push(initial);
+      w.pushInitial(initial);
     } else {
       let first = this.history.length;
       while (first > this.historyStart && (this.history[first - 1] as StorageEvent).revision > from) first--;
-      for (let i = first; i < this.history.length; i++) w.offer(this.history[i] as StorageEvent);
+      for (let i = first; i < this.history.length; i++) w.offer(this.history[i] as StorageEvent, true);
     }
     this.watchers.add(w);
     return w;
@@ -224,7 +233,8 @@ export class MemoryStorage implements Storage {
     }
     const current = this.bucket(prefix);
     const snap = new Bucket();
-    for (const [k, v] of current.objects) if (k.startsWith(prefix)) snap.set(k, v);
+    // In key order, so each key lands at the end of the copy's sorted keys.
+    for (const k of current.keys()) if (k.startsWith(prefix)) snap.set(k, current.objects.get(k) as KubeObject);
     for (let i = this.history.length - 1; i >= this.historyStart; i--) {
       const ev = this.history[i] as StorageEvent;
       if (ev.revision <= revision) break;

@@ -243,5 +243,21 @@ export function storageContract(name: string, make: (opts: { historyLimit: numbe
         w.stop();
       }
     });
+
+    it('an object that cannot be serialised is refused and nothing is committed', async () => {
+      const s = await make({ historyLimit: 100 });
+      const a = await s.create(key('a'), obj('a', { data: { x: '1' } }));
+      const before = await s.revision();
+      const w = s.watch(prefix, { fromRevision: before });
+      const poison = (name: string): KubeObject => obj(name, { data: { x: 10n } });
+      await assert.rejects(s.create(key('p'), poison('p')));
+      await assert.rejects(s.guaranteedUpdate(key('a'), () => poison('a')));
+      assert.equal(await s.revision(), before, 'no revision was used');
+      assert.equal(await s.get(key('p')), undefined);
+      assert.deepEqual(await s.get(key('a')), a);
+      assert.deepEqual((await s.list(prefix)).items.map((o) => o.metadata.name), ['a']);
+      assert.deepEqual(w.take(), [], 'watchers saw nothing');
+      w.stop();
+    });
   });
 }

@@ -31,6 +31,13 @@ export class ActorKubeConfig extends k8s.KubeConfig {
     return poolConnections(kc);
   }
 
+  /** A kubeconfig's text (its cluster and credentials), sending the User-Agent of `actor`. */
+  static fromString(kubeconfig: string, actor: string): ActorKubeConfig {
+    const out = new ActorKubeConfig(actor);
+    out.loadFromString(kubeconfig);
+    return poolConnections(out);
+  }
+
   /** A copy of kc (its cluster and credentials) that sends the User-Agent of `actor`. */
   static from(kc: k8s.KubeConfig, actor: string): ActorKubeConfig {
     if (kc instanceof ActorKubeConfig && kc.actor === actor) return kc;

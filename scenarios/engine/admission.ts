@@ -89,7 +89,7 @@ function faultStatus(f: FaultKind, info: RequestInfo): Status {
     case 'error500':
       return internalError('injected by schedule exploration').status;
     case 'throttle429':
-      return tooManyRequests('the server has received too many requests and has asked us to try again later', 1).status;
+      return tooManyRequests(1).status;
     case 'conflict409':
       return conflict(gr, info.name ?? '', 'the object has been modified; please apply your changes to the latest version and try again').status;
     case 'expired410':
