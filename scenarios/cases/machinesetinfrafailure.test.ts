@@ -23,7 +23,7 @@ it('buggy: every failed DockerMachine create leaks its KubeadmConfig, on every s
     assert.equal(result.violations.length, 4, 'one leaked KubeadmConfig per failed attempt');
     for (const v of result.violations) {
       assert.equal(v.invariant, 'bootstrap-config-deleted-after-infra-failure');
-      assert.match(v.message, /^KubeadmConfig default\/ms1-[a-z0-9]{5} was created, DockerMachine default\/ms1-[a-z0-9]{5} failed \(500\), and the KubeadmConfig was never deleted: it is leaked$/);
+      assert.match(v.message, /^KubeadmConfig default\/ms1-[a-z0-9]{5} was created, DockerMachine default\/ms1-[a-z0-9]{5} failed \(500, an injected fault \(dockermachine-creates-fail\)\), and the KubeadmConfig was never deleted: it is leaked$/);
     }
     assert.equal(new Set(result.violations.map((v) => v.message)).size, 4, 'each retry picks a new name');
     const attempt = ['create kubeadmconfigs', 'create dockermachines'];

@@ -138,7 +138,7 @@ export const machineSetInfraFailure: ScenarioCase = {
           out.push(
             violation(
               'bootstrap-config-deleted-after-infra-failure',
-              `KubeadmConfig ${ns}/${config.name ?? ''} was created, DockerMachine ${ns}/${req.name ?? ''} failed (${res.code}), and the KubeadmConfig was never deleted: it is leaked`,
+              `KubeadmConfig ${ns}/${config.name ?? ''} was created, DockerMachine ${ns}/${req.name ?? ''} failed (${res.code}${res.injected ? `, an injected fault (${res.injected.rule})` : ''}), and the KubeadmConfig was never deleted: it is leaked`,
               [config.seq, made.seq, req.seq, res.seq, ...(del ? [del.seq] : [])],
             ),
           );
