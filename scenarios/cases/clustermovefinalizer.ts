@@ -174,7 +174,7 @@ export const clusterMoveFinalizer: ScenarioCase = {
             violation(
               'source-emptied-after-move',
               `${describe(it)} is still in the source namespace after clusterctl move reported success (${state}); ${del ? `clusterctl's DELETE was answered ${answered?.code ?? 'never'}` : 'clusterctl never DELETEd it'}`,
-              [created.seq, ...(removal ? [removal.seq] : []), ...readds.map((r) => r.seq), ...(del ? [del.seq] : []), ...(answered ? [answered.seq] : []), done.seq],
+              [...(removal ? [removal.seq] : []), ...readds.map((r) => r.seq), ...(del ? [del.seq] : []), ...(answered ? [answered.seq] : []), done.seq],
             ),
           );
         }
