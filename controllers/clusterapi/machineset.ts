@@ -549,8 +549,9 @@ export class MachineSetReconciler {
   }
 
   /** The cleanup of a failed InfraMachine create, for #11211's fix and its variants; the error to aggregate, if any. */
-  private async cleanupAfterInfraFailure(ctx: Context, variant: SyncReplicasVariant | undefined, bootstrapRef: ObjectReference | undefined, infraMachineRef: ObjectReference): Promise<Error | undefined> {
-    const after = `after ${infraMachineRef.kind ?? ''} creation failed`;
+  private async cleanupAfterInfraFailure(ctx: Context, variant: SyncReplicasVariant | undefined, bootstrapRef: ObjectReference | undefined, infraTemplateRef: ObjectReference, machineName: string): Promise<Error | undefined> {
+    const after = `after ${infraTemplateRef.kind ?? ''} creation failed`;
+    const infraMachineRef: ObjectReference = { ...infraTemplateRef, kind: (infraTemplateRef.kind ?? '').replace(new RegExp(`${templateSuffix}$`), ''), name: machineName };
     switch (variant) {
       case 'delete-infra-instead':
         return this.deleteIgnoringNotFound(ctx, infraMachineRef, after, 1);
@@ -653,7 +654,7 @@ export class MachineSetReconciler {
             // Fixed (kubernetes-sigs/cluster-api #11211, v1.10.0 / v1.9.6): clean up the bootstrap resource if
             // we can't create the InfraMachine, or we might risk to leak it; no Machine is created and the
             // aggregate error makes the controller back off before the next attempt.
-            const cleanupErr = await this.cleanupAfterInfraFailure(ctx, variant, bootstrapRef, { ...infraTemplateRef, kind: (infraTemplateRef.kind ?? '').replace(new RegExp(`${templateSuffix}$`), ''), name });
+            const cleanupErr = await this.cleanupAfterInfraFailure(ctx, variant, bootstrapRef, infraTemplateRef, name);
             // (cloneInfra set MachinesCreated=False/InfrastructureTemplateCloningFailed.)
             if (variant !== 'create-machine-anyway') {
               throw aggregate([cloneErr instanceof Error ? cloneErr : new Error(String(cloneErr)), cleanupErr]);
