@@ -26,6 +26,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { builtinKinds } from '../../apiserver/api/kinds.ts';
 import { RealClock, type Clock } from '../../apiserver/machinery/clock.ts';
+import type { Status } from '../../apiserver/machinery/errors.ts';
 import { deepCopy } from '../../apiserver/machinery/json.ts';
 import { quietLogger, type Logger } from '../../apiserver/machinery/log.ts';
 import { isObject, type KubeObject } from '../../apiserver/machinery/object.ts';
@@ -74,6 +75,8 @@ export interface MoveOptions {
   namespace: string;
   /** kubernetes-sigs/cluster-api #11814: true deletes before removing finalizers (v1.9.5+), false the other way round (v1.9.0–v1.9.4). */
   fixed: boolean;
+  /** With fixed: another deleteSourceObject in place of #11814's (a broken one or a different correct one); see DeleteSourceVariant. */
+  variant?: DeleteSourceVariant;
   /** The actor (bearer token and User-Agent) on both servers. Default 'clusterctl'; null: the KubeConfigs' own credentials. */
   actor?: string | null;
   /** Backoff sleeps between retries. Default: real time. */
@@ -84,6 +87,34 @@ export interface MoveOptions {
   /** Aborts the move (the request in flight and any backoff). */
   signal?: AbortSignal;
 }
+
+/**
+ * Other ways deleteSourceObject could order its DELETE and finalizer removal than #11814's, selected with
+ * `fixed: true` (issue 13's mutants and equivalent fixes of clusterctl-move-finalizer):
+ *  - 'delete-without-waiting' (broken): the DELETE is sent and the finalizers removed without waiting for
+ *    the DELETE's reply; the server may apply the removal first, which reopens #11812's window;
+ *  - 'remove-finalizers-twice' (broken): v1.9.4's order with the removal sent twice before the DELETE;
+ *    a finalizer re-added after the second one still survives the DELETE;
+ *  - 'skip-cluster-delete' (broken): Clusters only get their finalizers removed, never a DELETE;
+ *  - 'delete-only' (broken): DELETE without removing finalizers, so nothing force-deletes the object;
+ *  - 'await-deletion-timestamp' (correct): DELETE, then GET until the object shows its deletionTimestamp
+ *    (or is gone), then remove the finalizers;
+ *  - 'remove-again-after-delete' (correct): v1.9.4's order, then, when the DELETE's reply shows the object
+ *    still there (a finalizer came back in between), `finalizers: []` once more: with the deletionTimestamp
+ *    set no finalizer can come back, so that removal deletes it.
+ * (A DELETE with the removal's resourceVersion as a precondition, retried on conflict, is correct but not
+ * live: a controller that re-adds its finalizer after every removal starves it until the backoff gives up.)
+ */
+export const deleteSourceVariants = [
+  'delete-without-waiting',
+  'remove-finalizers-twice',
+  'skip-cluster-delete',
+  'delete-only',
+  'await-deletion-timestamp',
+  'remove-again-after-delete',
+] as const;
+export type DeleteSourceVariant = (typeof deleteSourceVariants)[number];
+export const isDeleteSourceVariant = (v: string): v is DeleteSourceVariant => (deleteSourceVariants as readonly string[]).includes(v);
 
 export interface ObjectIdentity {
   apiVersion: string;
@@ -730,38 +761,95 @@ class Mover {
       throw wrap(e, `error adding delete-for-move annotation from ${what}`);
     }
     const hadFinalizers = (sourceObj.metadata.finalizers ?? []).length > 0;
-    if (this.opts.fixed) {
+    if (!this.opts.fixed) {
+      // Buggy (before #11814, v1.9.0–v1.9.4): finalizers removed first, then DELETE. In between, a
+      // controller's EnsureFinalizer (#11286) may re-add its finalizer with a merge patch the server
+      // accepts; the DELETE then only sets deletionTimestamp, and nobody removes that finalizer.
+      if (hadFinalizers) await this.removeFinalizers(n, ref, what);
+      await this.deleteObject(n, ref, what);
+    } else if (this.opts.variant === undefined) {
       // Fixed (kubernetes-sigs/cluster-api #11814, v1.9.5 / v1.10.0): DELETE first. The object gets its
       // deletionTimestamp, after which no controller can add a finalizer any more (422); removing the
       // finalizers then deletes it.
       await this.deleteObject(n, ref, what);
       if (hadFinalizers) await this.removeFinalizers(n, ref, what);
     } else {
-      // Buggy (before #11814, v1.9.0–v1.9.4): finalizers removed first, then DELETE. In between, a
-      // controller's EnsureFinalizer (#11286) may re-add its finalizer with a merge patch the server
-      // accepts; the DELETE then only sets deletionTimestamp, and nobody removes that finalizer.
-      if (hadFinalizers) await this.removeFinalizers(n, ref, what);
-      await this.deleteObject(n, ref, what);
+      await this.deleteSourceObjectVariant(this.opts.variant, n, ref, what, hadFinalizers);
     }
-    this.recordDeleted(n);
+        this.recordDeleted(n);
   }
 
-  private async removeFinalizers(n: Node, ref: ResourceRef, what: string): Promise<void> {
+  /** The DeleteSourceVariant steps after the delete-for-move annotation. */
+  private async deleteSourceObjectVariant(variant: DeleteSourceVariant, n: Node, ref: ResourceRef, what: string, hadFinalizers: boolean): Promise<void> {
+    switch (variant) {
+      case 'delete-without-waiting': {
+        const deleting = this.deleteObject(n, ref, what);
+        const removing = hadFinalizers ? this.removeFinalizers(n, ref, what) : Promise.resolve(undefined);
+        await Promise.all([deleting, removing]);
+        return;
+      }
+      case 'remove-finalizers-twice':
+        if (hadFinalizers) {
+          await this.removeFinalizers(n, ref, what);
+          await this.removeFinalizers(n, ref, what);
+        }
+        await this.deleteObject(n, ref, what);
+        return;
+      case 'skip-cluster-delete':
+        if (hadFinalizers) await this.removeFinalizers(n, ref, what);
+        if (n.identity.kind !== 'Cluster') await this.deleteObject(n, ref, what);
+        return;
+      case 'delete-only':
+        await this.deleteObject(n, ref, what);
+        return;
+      case 'await-deletion-timestamp':
+        await this.deleteObject(n, ref, what);
+        if (!hadFinalizers) return;
+        {
+          // Gone already (no finalizer left): nothing to remove.
+          const gone = await this.retry(readBackoff, `wait for ${n.str()} to be deleting`, async () => {
+            let obj: KubeObject;
+            try {
+              obj = await this.source.get(ref, n.identity.name, { signal: this.signal });
+            } catch (e) {
+              if (isNotFound(e)) return true;
+              throw e;
+            }
+            if (!obj.metadata.deletionTimestamp) throw new Error(`${what} has no deletionTimestamp yet`);
+            return false;
+          });
+          if (!gone) await this.removeFinalizers(n, ref, what);
+        }
+        return;
+      case 'remove-again-after-delete': {
+        if (hadFinalizers) await this.removeFinalizers(n, ref, what);
+        const left = await this.deleteObject(n, ref, what);
+        if (left?.metadata.deletionTimestamp && (left.metadata.finalizers ?? []).length > 0) await this.removeFinalizers(n, ref, what);
+        return;
+      }
+    }
+  }
+
+  private async removeFinalizers(n: Node, ref: ResourceRef, what: string): Promise<KubeObject> {
     try {
-      await this.source.patch(ref, n.identity.name, removeFinalizersPatch, 'merge', { signal: this.signal });
+      const patched = await this.source.patch(ref, n.identity.name, removeFinalizersPatch, 'merge', { signal: this.signal });
       this.step('source', `PATCH ${n.str()} ${JSON.stringify(removeFinalizersPatch)}`);
+      return patched;
     } catch (e) {
       throw wrap(e, `error removing finalizers from ${what}`);
     }
   }
 
-  private async deleteObject(n: Node, ref: ResourceRef, what: string): Promise<void> {
+  /** DELETE; the object when the reply shows it still there (Terminating), undefined when it is gone. */
+  private async deleteObject(n: Node, ref: ResourceRef, what: string): Promise<KubeObject | undefined> {
+    let res: KubeObject | Status;
     try {
-      await this.source.delete(ref, n.identity.name, { signal: this.signal });
+      res = await this.source.delete(ref, n.identity.name, { signal: this.signal });
       this.step('source', `DELETE ${n.str()}`);
     } catch (e) {
       throw wrap(e, `error deleting ${what}`);
     }
+    return res.kind === 'Status' ? undefined : (res as KubeObject);
   }
 
   private recordDeleted(n: Node): void {

@@ -104,12 +104,33 @@ export const machineSetManagerName = 'capi-machineset';
 /** common_types.go RevisionAnnotation. */
 export const revisionAnnotation = 'machinedeployment.clusters.x-k8s.io/revision';
 
+/**
+ * Other ways syncReplicas could handle a failed InfraMachine create than #11211's, selected with
+ * `fixed: true` (issue 13's mutants and equivalent fixes of machineset-infra-failure):
+ *  - 'cleanup-first-failure-only' (broken): the bootstrap config is deleted after the first failure only;
+ *  - 'delete-infra-instead' (broken): the cleanup deletes the InfraMachine (which was never created: 404,
+ *    ignored) instead of the bootstrap config;
+ *  - 'create-machine-anyway' (broken): the bootstrap config is deleted, but the Machine is created anyway,
+ *    without an InfrastructureRef;
+ *  - 'infra-before-bootstrap' (correct): the InfraMachine is cloned first, so its failure leaves nothing to
+ *    clean up; a failed bootstrap clone then deletes the InfraMachine;
+ *  - 'cleanup-with-retry' (correct): #11211's cleanup, its DELETE retried with client-go's
+ *    retry.DefaultBackoff (4 tries, 10 ms × 5ⁿ), which also covers a failing cleanup DELETE.
+ */
+export const syncReplicasVariants = ['cleanup-first-failure-only', 'delete-infra-instead', 'create-machine-anyway', 'infra-before-bootstrap', 'cleanup-with-retry'] as const;
+export type SyncReplicasVariant = (typeof syncReplicasVariants)[number];
+export const isSyncReplicasVariant = (v: string): v is SyncReplicasVariant => (syncReplicasVariants as readonly string[]).includes(v);
+/** client-go util/retry DefaultBackoff. */
+const retryDefaultBackoff = { steps: 4, durationMs: 10, factor: 5 };
+
 export interface MachineSetReconcilerOptions {
   /**
    * kubernetes-sigs/cluster-api #11211. false: as before it (v1.9.0–v1.9.5), a failed InfraMachine create
    * leaks the bootstrap config; true: as after it (v1.10.0, v1.9.6), the bootstrap config is deleted.
    */
   fixed: boolean;
+  /** With fixed: another syncReplicas scale-up in place of #11211's (a broken one or a different correct one); see SyncReplicasVariant. */
+  variant?: SyncReplicasVariant;
   /** Machine names (names.SimpleNameGenerator). */
   random: Random;
   /** controller.Options MaxConcurrentReconciles. Default 1. */
@@ -267,6 +288,8 @@ export class MachineSetReconciler {
   private readonly machineDeployments: Informer;
   private readonly recorder: EventRecorder;
   private readonly cacheWaiters = new Set<CacheWaiter>();
+  /** 'cleanup-first-failure-only': a cleanup after a failed InfraMachine create has run. */
+  private cleanedUpAfterInfraFailure = false;
 
   /** SetupWithManager: the controller and its watches on mgr. Call before mgr.start(). */
   constructor(mgr: Manager, opts: MachineSetReconcilerOptions) {
@@ -531,6 +554,41 @@ export class MachineSetReconciler {
     };
   }
 
+  /** The cleanup of a failed InfraMachine create, for #11211's fix and its variants; the error to aggregate, if any. */
+  private async cleanupAfterInfraFailure(ctx: Context, variant: SyncReplicasVariant | undefined, bootstrapRef: ObjectReference | undefined, infraTemplateRef: ObjectReference, machineName: string): Promise<Error | undefined> {
+    const after = `after ${infraTemplateRef.kind ?? ''} creation failed`;
+    const infraMachineRef: ObjectReference = { ...infraTemplateRef, kind: (infraTemplateRef.kind ?? '').replace(new RegExp(`${templateSuffix}$`), ''), name: machineName };
+    switch (variant) {
+      case 'delete-infra-instead':
+        return this.deleteIgnoringNotFound(ctx, infraMachineRef, after, 1);
+      case 'cleanup-first-failure-only':
+        if (this.cleanedUpAfterInfraFailure) return undefined;
+        this.cleanedUpAfterInfraFailure = true;
+        break;
+      case 'cleanup-with-retry':
+        return bootstrapRef && this.deleteIgnoringNotFound(ctx, bootstrapRef, after, retryDefaultBackoff.steps);
+      default:
+        break;
+    }
+    return bootstrapRef && this.deleteIgnoringNotFound(ctx, bootstrapRef, after, 1);
+  }
+
+  /** client.Delete of ref, NotFound ignored; up to `tries` attempts on retry.DefaultBackoff. */
+  private async deleteIgnoringNotFound(ctx: Context, ref: ObjectReference, after: string, tries: number): Promise<Error | undefined> {
+    let sleepMs = retryDefaultBackoff.durationMs;
+    for (let i = 1; ; i++) {
+      try {
+        await deleteExternal(this.mgr.client, ref, ctx);
+        return undefined;
+      } catch (de) {
+        if (isNotFound(de)) return undefined;
+        if (i >= tries) return wrap(de, `failed to cleanup ${ref.kind ?? ''} ${kref(ref.namespace, ref.name)} ${after}`);
+      }
+      await this.clock.sleep(sleepMs, ctx.done);
+      sleepMs *= retryDefaultBackoff.factor;
+    }
+  }
+
   /** syncReplicas: scales Machines up or down. */
   private async syncReplicas(ctx: Context, s: Scope): Promise<Result> {
     const ms = s.machineSet;
@@ -558,47 +616,59 @@ export class MachineSetReconciler {
         const name = machine.metadata.name ?? '';
         const common = { namespace, name, clusterName: machine.spec?.clusterName ?? '', labels: machine.metadata.labels, annotations: machine.metadata.annotations, ownerRef };
 
+        const variant = this.opts.fixed ? this.opts.variant : undefined;
+        const infraTemplateRef = template.infrastructureRef ?? {};
+        const configRef = template.bootstrap?.configRef;
+        const cloneInfra = (): Promise<ObjectReference> =>
+          createFromTemplate(this.mgr.client, { ...common, templateRef: infraTemplateRef }, ctx).catch((e: unknown) => {
+            markFalse(ms, machinesCreatedCondition, infrastructureTemplateCloningFailedReason, 'Error', errorMessage(e), now());
+            throw wrap(e, `failed to clone infrastructure machine from ${infraTemplateRef.kind} ${kref(infraTemplateRef.namespace, infraTemplateRef.name)} while creating a machine`);
+          });
+
+        // 'infra-before-bootstrap': the InfraMachine first; nothing is left behind when it fails.
+        let earlyInfraRef: ObjectReference | undefined;
+        if (variant === 'infra-before-bootstrap') earlyInfraRef = await cloneInfra();
+
         // Create the BootstrapConfig if necessary.
         let bootstrapRef: ObjectReference | undefined;
-        const configRef = template.bootstrap?.configRef;
         if (configRef) {
           try {
             bootstrapRef = await createFromTemplate(this.mgr.client, { ...common, templateRef: configRef }, ctx);
           } catch (e) {
             markFalse(ms, machinesCreatedCondition, bootstrapTemplateCloningFailedReason, 'Error', errorMessage(e), now());
-            throw wrap(e, `failed to clone bootstrap configuration from ${configRef.kind} ${kref(configRef.namespace, configRef.name)} while creating a machine`);
+            const cloneErr = wrap(e, `failed to clone bootstrap configuration from ${configRef.kind} ${kref(configRef.namespace, configRef.name)} while creating a machine`);
+            if (!earlyInfraRef) throw cloneErr;
+            throw aggregate([cloneErr, await this.deleteIgnoringNotFound(ctx, earlyInfraRef, `after ${configRef.kind} creation failed`, 1)]);
           }
           machine.spec ??= {};
           machine.spec.bootstrap = { ...(machine.spec.bootstrap ?? {}), configRef: bootstrapRef };
         }
 
         // Create the InfraMachine.
-        const infraTemplateRef = template.infrastructureRef ?? {};
         let infraRef: ObjectReference;
-        try {
-          infraRef = await createFromTemplate(this.mgr.client, { ...common, templateRef: infraTemplateRef }, ctx);
-        } catch (e) {
-          const cloneErr = wrap(e, `failed to clone infrastructure machine from ${infraTemplateRef.kind} ${kref(infraTemplateRef.namespace, infraTemplateRef.name)} while creating a machine`);
-          if (this.opts.fixed) {
+        if (earlyInfraRef) {
+          infraRef = earlyInfraRef;
+        } else {
+          try {
+            infraRef = await cloneInfra();
+          } catch (cloneErr) {
+            if (!this.opts.fixed) {
+              // Buggy (before #11211, v1.9.0–v1.9.5): the bootstrap config created above is left behind; the
+              // retry computes a new Machine name and clones another one.
+              throw cloneErr;
+            }
             // Fixed (kubernetes-sigs/cluster-api #11211, v1.10.0 / v1.9.6): clean up the bootstrap resource if
             // we can't create the InfraMachine, or we might risk to leak it; no Machine is created and the
             // aggregate error makes the controller back off before the next attempt.
-            let deleteErr: Error | undefined;
-            if (bootstrapRef) {
-              try {
-                await deleteExternal(this.mgr.client, bootstrapRef, ctx);
-              } catch (de) {
-                if (!isNotFound(de))
-                  deleteErr = wrap(de, `failed to cleanup ${bootstrapRef.kind} ${kref(bootstrapRef.namespace, bootstrapRef.name)} after ${infraTemplateRef.kind} creation failed`);
-              }
+            const cleanupErr = await this.cleanupAfterInfraFailure(ctx, variant, bootstrapRef, infraTemplateRef, name);
+            // (cloneInfra set MachinesCreated=False/InfrastructureTemplateCloningFailed.)
+            if (variant !== 'create-machine-anyway') {
+              throw aggregate([cloneErr instanceof Error ? cloneErr : new Error(String(cloneErr)), cleanupErr]);
             }
-            markFalse(ms, machinesCreatedCondition, infrastructureTemplateCloningFailedReason, 'Error', errorMessage(e), now());
-            throw aggregate([cloneErr, deleteErr]);
+            // 'create-machine-anyway': on to the Machine, without an InfrastructureRef.
+            infraRef = {};
+            if (machine.spec?.bootstrap) delete machine.spec.bootstrap.configRef;
           }
-          // Buggy (before #11211, v1.9.0–v1.9.5): the bootstrap config created above is left behind; the
-          // retry computes a new Machine name and clones another one.
-          markFalse(ms, machinesCreatedCondition, infrastructureTemplateCloningFailedReason, 'Error', errorMessage(e), now());
-          throw cloneErr;
         }
         machine.spec ??= {};
         machine.spec.infrastructureRef = infraRef;

@@ -2,6 +2,10 @@
 // controller's syncReplicas clones the bootstrap config (KubeadmConfig), then the InfraMachine
 // (DockerMachine), then creates the Machine. A rule fails the first `failures` DockerMachine creates.
 //
+// This is fault injection, not an interleaving: the leak follows from a failed request, in any order of
+// events; exploration only varies what else fails and when. Upstream's fix still leaks when its own cleanup
+// DELETE fails (the known limitation cleanup-delete-fails, found by the faults strategy).
+//
 // Buggy (before #11211, v1.9.0–v1.9.5): each failed InfraMachine create returns the error and leaves the
 // KubeadmConfig just created behind; the retry (rate-limited requeue) picks a new random Machine name and
 // leaks one more. Fixed (#11211, v1.10.0 / v1.9.6): the KubeadmConfig is deleted before the error is
@@ -11,7 +15,7 @@ import type { HistoryEntry, RequestEntry, ResponseEntry } from '../../apiserver/
 import { internalError } from '../../apiserver/machinery/errors.ts';
 import { machineSetResource, type MachineSet } from '../../controllers/clusterapi/api.ts';
 import { getCondition } from '../../controllers/clusterapi/conditions.ts';
-import { newMachineSetControllerManager } from '../../controllers/clusterapi/machineset.ts';
+import { isSyncReplicasVariant, newMachineSetControllerManager } from '../../controllers/clusterapi/machineset.ts';
 import { lastSeq, succeeded, violation } from '../engine/checkers.ts';
 import type { Violation } from '../engine/report.ts';
 import type { ScenarioCase } from '../engine/types.ts';
@@ -46,10 +50,12 @@ export const machineSetInfraFailure: ScenarioCase = {
     url: 'https://github.com/kubernetes-sigs/cluster-api/pull/11211',
   },
   description:
+    'Fault injection, not an interleaving: the leak follows from a failed request whatever the order of events. ' +
     `A stand-alone MachineSet of ${replicas} replicas clones a KubeadmConfig, then a DockerMachine, then creates the Machine. A rule fails the first ${failures} DockerMachine ` +
     'creates with a 500. Buggy (before #11211): each failed attempt returns the error and leaves its KubeadmConfig behind; every rate-limited retry picks a new ' +
     `Machine name and leaks one more (${failures} orphans). Fixed (#11211): the KubeadmConfig is deleted before the error is returned, no Machine is created, and ` +
-    `the controller backs off; once creates succeed both reach ${replicas} Machines, the buggy one keeping its orphans.`,
+    `the controller backs off; once creates succeed both reach ${replicas} Machines, the buggy one keeping its orphans. ` +
+    "Upstream's fix still leaks the bootstrap config when its one cleanup DELETE fails too (known limitation cleanup-delete-fails; the equivalent fix cleanup-with-retry closes it).",
   horizonMs,
   // controller-runtime requeues a failed reconcile.
   faultTolerant: [controller],
@@ -66,7 +72,8 @@ export const machineSetInfraFailure: ScenarioCase = {
       },
     },
   ],
-  async run({ world, fixed }) {
+  async run({ world, fixed, mutant }) {
+    if (mutant !== undefined && !isSyncReplicasVariant(mutant)) throw new Error(`machineset-infra-failure has no mutant ${mutant}`);
     const setup = world.client('setup');
     await setup.create(refs.clusters, cluster('c1'));
     await setup.create(refs.kubeadmConfigTemplates, kubeadmConfigTemplate('ms1-bootstrap'));
@@ -77,6 +84,7 @@ export const machineSetInfraFailure: ScenarioCase = {
       actor: controller,
       clock: world.clock,
       fixed,
+      ...(mutant !== undefined ? { variant: mutant } : {}),
       random: world.random,
       // No periodic requeue while replicas are not ready: nothing here makes them ready.
       replicaCountersRefreshMs: 0,
@@ -87,7 +95,7 @@ export const machineSetInfraFailure: ScenarioCase = {
 
     // The upstream test's interceptor: creating the InfraMachine fails.
     world.rules.failRequests({ name: failRule, match: { actor: controller, verb: 'create', resource: 'dockermachines' }, times: failures, status: internalError('injected: DockerMachine creation failed').status });
-    world.note('setup', 'step', `create MachineSet ms1 (replicas ${replicas}); the first ${failures} DockerMachine creates fail`);
+    world.note('setup', 'step', `create MachineSet ms1 (replicas ${replicas}); fault injection, not an interleaving: the first ${failures} DockerMachine creates fail with a 500`);
     await setup.create(refs.machineSets, machineSet('ms1', 'c1', { replicas }));
 
     // While creates fail the MachineSet says why (MachinesCreated=False, InfrastructureTemplateCloningFailed);
@@ -117,15 +125,20 @@ export const machineSetInfraFailure: ScenarioCase = {
           const config = configCreates.findLast((c) => c.name === req.name && c.seq < req.seq);
           const made = config && responseTo(history, config);
           if (!config || !made || !succeeded(made.code)) continue;
-          const del = history.find(
+          // Some DELETE of it after the failure went through (a retried cleanup counts).
+          const dels = history.filter(
             (e): e is RequestEntry => e.type === 'request' && e.verb === 'delete' && e.resource === 'kubeadmconfigs' && e.namespace === config.namespace && e.name === config.name && e.seq > res.seq,
           );
-          const deleted = del && responseTo(history, del);
-          if (deleted && (succeeded(deleted.code) || deleted.code === 404)) continue;
+          const wentThrough = (d: RequestEntry): boolean => {
+            const code = responseTo(history, d)?.code ?? 0;
+            return succeeded(code) || code === 404;
+          };
+          if (dels.some(wentThrough)) continue;
+          const del = dels[0];
           out.push(
             violation(
               'bootstrap-config-deleted-after-infra-failure',
-              `KubeadmConfig ${ns}/${config.name ?? ''} was created, DockerMachine ${ns}/${req.name ?? ''} failed (${res.code}), and the KubeadmConfig was never deleted: it is leaked`,
+              `KubeadmConfig ${ns}/${config.name ?? ''} was created, DockerMachine ${ns}/${req.name ?? ''} failed (${res.code}${res.injected ? `, an injected fault (${res.injected.rule})` : ''}), and the KubeadmConfig was never deleted: it is leaked`,
               [config.seq, made.seq, req.seq, res.seq, ...(del ? [del.seq] : [])],
             ),
           );
@@ -166,5 +179,12 @@ export const machineSetInfraFailure: ScenarioCase = {
         return live === replicas ? [] : [violation('machines-converge-to-replicas', `${live} Machines at quiescence, spec.replicas is ${replicas}`, seqs.length > 0 ? seqs : lastSeq(history))];
       },
     },
+  ],
+  mutants: [
+    { name: 'cleanup-first-failure-only', kind: 'mutant', description: 'the bootstrap config is deleted after the first failed InfraMachine create only; the later failures leak theirs' },
+    { name: 'delete-infra-instead', kind: 'mutant', description: 'the cleanup deletes the InfraMachine (never created: 404, ignored) instead of the bootstrap config, which leaks' },
+    { name: 'create-machine-anyway', kind: 'mutant', description: 'the bootstrap config is deleted, but the Machine is created anyway, without an InfrastructureRef' },
+    { name: 'infra-before-bootstrap', kind: 'equivalent', description: 'the InfraMachine is cloned before the bootstrap config, so its failure leaves nothing behind (a failed bootstrap clone deletes the InfraMachine)' },
+    { name: 'cleanup-with-retry', kind: 'equivalent', description: "#11211's cleanup with its DELETE retried on client-go's retry.DefaultBackoff (4 tries): it also closes cleanup-delete-fails" },
   ],
 };

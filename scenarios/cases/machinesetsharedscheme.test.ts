@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { assertVerdict, testSeeds, untimed } from '../engine/casetest.ts';
+import { exploreMutant } from '../engine/mutants.ts';
 import { runCase } from '../engine/runner.ts';
+import type { Mutant } from '../engine/types.ts';
 import { machineSetSharedScheme, subtestName } from './machinesetsharedscheme.ts';
 
 
@@ -39,6 +41,38 @@ it('fixed: a Scheme per test; the global one is not written after the manager st
     assert.ok(report.history.some((e) => e.type === 'note' && e.text === `${subtestName}: syncReplicas failed with InfrastructureTemplateCloningFailed; 0 Machines, 0 bootstrap configs, 0 infrastructure machines left`));
     assert.ok(report.history.some((e) => e.type === 'note' && e.text === `${subtestName} completed`));
   }
+});
+
+const mutant = (name: string): Mutant => {
+  const m = machineSetSharedScheme.mutants?.find((x) => x.name === name);
+  assert.ok(m, name);
+  return m;
+};
+
+it('broken harness fixes are killed: the global scheme taken for a copy, the Lists still on it, a mutex only the test takes', async () => {
+  for (const name of ['global-scheme-by-reference', 'own-scheme-global-list', 'test-side-mutex']) {
+    const row = await exploreMutant(machineSetSharedScheme, mutant(name), { schedules: 1, baseSeed: 1, depth: 2 });
+    assert.ok(row.killed, `${name} survived`);
+    assert.ok(row.killedBy?.violations.some((v) => v.invariant === 'no-data-race'), `${name}: no race reported`);
+  }
+  // The test's own mutex orders nothing with the manager's informers: -race reports the write all the same.
+  const { result } = await runCase(machineSetSharedScheme, 'fixed', 1, { mutant: 'test-side-mutex' });
+  const races = result.violations.filter((v) => v.invariant === 'no-data-race');
+  assert.ok(races.length >= 1);
+  assert.ok(races.some((r) => new RegExp(`Write by goroutine \\d+ \\(${subtestName}\\) in scheme\\.Scheme\\.gvkToType\\.set`).test(r.message)));
+});
+
+it('different correct harness fixes hold: the kinds registered in TestMain before the manager starts, a copy of the global scheme', async () => {
+  for (const name of ['register-in-testmain', 'deep-copy-of-global']) {
+    const row = await exploreMutant(machineSetSharedScheme, mutant(name), { schedules: 1, baseSeed: 1, depth: 2 });
+    assert.ok(row.ok && !row.killed && row.errors === 0, `${name}: ${JSON.stringify(row.killedBy ?? row.firstError)}`);
+  }
+  // TestMain wrote the unstructured kinds into scheme.Scheme, before the manager started; the subtest wrote nothing there.
+  const { result, report } = await runCase(machineSetSharedScheme, 'fixed', 1, { mutant: 'register-in-testmain' });
+  assertVerdict(result, 'fixed');
+  const schemeNotes = report.history.filter((e) => e.type === 'note' && e.tag === 'scheme').map((e) => (e.type === 'note' ? e.text : ''));
+  assert.ok(schemeNotes.some((t) => t.startsWith('scheme.Scheme.AddKnownTypeWithName(bootstrap.cluster.x-k8s.io/v1beta1, Kind=KubeadmConfigList, unstructured.UnstructuredList) by goroutine') && t.includes('(main.TestMain)')));
+  assert.ok(schemeNotes.every((t) => !t.endsWith('after the envtest manager started')));
 });
 
 it('the same seed gives the same history', async () => {

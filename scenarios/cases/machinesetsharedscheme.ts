@@ -143,9 +143,63 @@ export class FakeClient {
 
 // --- the subtest ---
 
+/**
+ * Other ways the test harness could give the subtest's fake client a scheme than #11728's, selected with
+ * the fixed variant (issue 13's mutants and equivalent fixes):
+ *  - 'global-scheme-by-reference' (broken): `s := scheme.Scheme; clusterv1.AddToScheme(s)`, taken for a
+ *    copy: the same *runtime.Scheme, written again while the manager reads it;
+ *  - 'own-scheme-global-list' (broken): the fake client has its own scheme, but the unstructured Lists go
+ *    through a second fake client built without WithScheme, on the global one;
+ *  - 'test-side-mutex' (broken): the global scheme, the test's Lists under a package-level sync.Mutex that
+ *    the manager's goroutines never take (Go's -race still reports it);
+ *  - 'register-in-testmain' (correct): TestMain registers the unstructured kinds the subtest lists in
+ *    scheme.Scheme before it starts the manager, so the fake client has nothing left to register;
+ *  - 'deep-copy-of-global' (correct): the fake client gets a copy of scheme.Scheme made in the subtest:
+ *    the copy only reads the global one, which readers share without a race.
+ */
+export const schemeFixVariants = ['global-scheme-by-reference', 'own-scheme-global-list', 'test-side-mutex', 'register-in-testmain', 'deep-copy-of-global'] as const;
+export type SchemeFixVariant = (typeof schemeFixVariants)[number];
+const isSchemeFixVariant = (v: string): v is SchemeFixVariant => (schemeFixVariants as readonly string[]).includes(v);
+
+/** The kinds the subtest lists as unstructured (GenericBootstrapConfig, GenericInfrastructureMachine upstream). */
+const unstructuredKinds: [ResourceRef, string][] = [
+  [refs.kubeadmConfigs, 'KubeadmConfig'],
+  [refs.dockerMachines, 'DockerMachine'],
+];
+
+/** The scheme the subtest's fake client is built with, for the variant. */
+function subtestScheme(env: Env): Scheme {
+  // Buggy: fake.NewClientBuilder()...Build() without WithScheme: the global scheme.Scheme.
+  if (!env.fixed) return env.globalScheme;
+  switch (env.variant) {
+    case 'global-scheme-by-reference': {
+      const s = env.globalScheme;
+      addClusterV1ToScheme(s);
+      return s;
+    }
+    case 'test-side-mutex':
+    case 'register-in-testmain':
+      return env.globalScheme;
+    case 'deep-copy-of-global': {
+      const s = instrumentObject(new Scheme(), env.detector, 'scheme (copy of scheme.Scheme)');
+      for (const [gvk, type] of env.globalScheme.gvkToType) s.AddKnownTypeWithName(gvk, type);
+      return s;
+    }
+    default: {
+      // Fixed (#11728), and 'own-scheme-global-list': scheme := runtime.NewScheme(); clusterv1.AddToScheme(scheme); ...WithScheme(scheme).
+      const s = instrumentObject(new Scheme(), env.detector, 'scheme (TestMachineSetReconciler_syncReplicas_WithErrors)');
+      addClusterV1ToScheme(s);
+      return s;
+    }
+  }
+}
+
 interface Env {
   world: World;
   fixed: boolean;
+  variant: SchemeFixVariant | undefined;
+  /** A package-level sync.Mutex of the test file ('test-side-mutex'); one per test binary. */
+  testSchemeMu: Mutex;
   globalScheme: Scheme;
   detector: RaceDetector;
   client: KubeClient;
@@ -153,15 +207,19 @@ interface Env {
 
 /** The subtest body (machineset_controller_test.go, TestMachineSetReconciler_syncReplicas_WithErrors). */
 async function holdOffSubtest(t: GoTest, env: Env): Promise<void> {
-  const { world, fixed, client } = env;
-  // Buggy: fake.NewClientBuilder()...Build() without WithScheme: the global scheme.Scheme.
-  // Fixed (#11728): scheme := runtime.NewScheme(); clusterv1.AddToScheme(scheme); ...WithScheme(scheme).
-  let scheme = env.globalScheme;
-  if (fixed) {
-    scheme = instrumentObject(new Scheme(), env.detector, 'scheme (TestMachineSetReconciler_syncReplicas_WithErrors)');
-    addClusterV1ToScheme(scheme);
-  }
-  const fake = new FakeClient(scheme, client);
+  const { world, client } = env;
+  const fake = new FakeClient(subtestScheme(env), client);
+  // 'own-scheme-global-list': the unstructured Lists through a client on the global scheme.
+  const unstructuredFake = env.fixed && env.variant === 'own-scheme-global-list' ? new FakeClient(env.globalScheme, client) : fake;
+  const list = async (c: FakeClient, ref: ResourceRef, kind: string, unstructured: boolean): Promise<KubeObject[]> => {
+    if (!(env.fixed && env.variant === 'test-side-mutex')) return c.List(ref, kind, unstructured);
+    await env.testSchemeMu.lock();
+    try {
+      return await c.List(ref, kind, unstructured);
+    } finally {
+      env.testSchemeMu.unlock();
+    }
+  };
 
   // WithObjects: the Cluster, the templates and a MachineSet of one replica.
   await park(client.create(refs.clusters, cluster('c1')));
@@ -186,13 +244,13 @@ async function holdOffSubtest(t: GoTest, env: Env): Promise<void> {
   if (condition?.reason !== 'InfrastructureTemplateCloningFailed') t.errorf(`MachinesCreated reason ${condition?.reason ?? '<none>'}, want InfrastructureTemplateCloningFailed`);
 
   // Verify no new Machines created.
-  const machines = await fake.List(refs.machines, 'Machine', false);
+  const machines = await list(fake, refs.machines, 'Machine', false);
   if (machines.length > 0) t.errorf(`expected no Machines, got ${machines.map((m) => m.metadata.name).join(', ')}`);
   // Verify no bootstrap object created (an UnstructuredList of GenericBootstrapConfig upstream).
-  const bootstrap = await fake.List(refs.kubeadmConfigs, 'KubeadmConfig', true);
+  const bootstrap = await list(unstructuredFake, refs.kubeadmConfigs, 'KubeadmConfig', true);
   if (bootstrap.length > 0) t.errorf(`expected no bootstrap config, got ${bootstrap.map((m) => m.metadata.name).join(', ')}`);
   // Verify no infra object created (GenericInfrastructureMachine upstream).
-  const infra = await fake.List(refs.dockerMachines, 'DockerMachine', true);
+  const infra = await list(unstructuredFake, refs.dockerMachines, 'DockerMachine', true);
   if (infra.length > 0) t.errorf(`expected no infrastructure machine, got ${infra.map((m) => m.metadata.name).join(', ')}`);
   world.note(testBinary, 'step', `${subtestName}: syncReplicas failed with ${condition?.reason ?? '<none>'}; ${machines.length} Machines, ${bootstrap.length} bootstrap configs, ${infra.length} infrastructure machines left`);
 }
@@ -218,7 +276,8 @@ export const machineSetSharedScheme: ScenarioCase = {
   // No faults: the manager's syncReplicas stands for the subtest's call on a fake client, which never fails
   // (a failed template GET would fail the subtest's reason assertion, as it would upstream's).
   faultTolerant: [],
-  async run({ world, fixed }) {
+  async run({ world, fixed, mutant }) {
+    if (mutant !== undefined && !isSchemeFixVariant(mutant)) throw new Error(`machineset-shared-scheme has no mutant ${mutant}`);
     const detector = new RaceDetector({ onRace: (r) => world.note(testBinary, 'race', r.toString()) });
     const runtime = new GoRuntime({ name: testBinary, onExit: (r) => world.note(testBinary, 'panic', r.toString()) });
     let managerStarted = false;
@@ -250,6 +309,13 @@ export const machineSetSharedScheme: ScenarioCase = {
       try {
         addClientGoToScheme(globalScheme);
         addClusterV1ToScheme(globalScheme);
+        if (fixed && mutant === 'register-in-testmain') {
+          // The kinds the subtests list as unstructured, before anything reads the scheme concurrently.
+          for (const [ref, kind] of unstructuredKinds) {
+            globalScheme.AddKnownTypeWithName(gvkString(ref.group, ref.version, kind), 'unstructured.Unstructured');
+            globalScheme.AddKnownTypeWithName(gvkString(ref.group, ref.version, `${kind}List`), 'unstructured.UnstructuredList');
+          }
+        }
         const { manager } = newMachineSetControllerManager({ kc: world.kc(envtestManager), actor: envtestManager, clock: world.clock, fixed: true, random: world.random, replicaCountersRefreshMs: 0 });
         // controller-runtime's cache decodes every object it receives into the type the scheme names.
         for (const inf of manager.informerList()) {
@@ -278,7 +344,7 @@ export const machineSetSharedScheme: ScenarioCase = {
         world.note(testBinary, 'step', managerStartedText);
 
         // m.Run(): the subtest in a goroutine of its own (tRunner).
-        const env: Env = { world, fixed, globalScheme, detector, client };
+        const env: Env = { world, fixed, variant: mutant, testSchemeMu: new Mutex(), globalScheme, detector, client };
         const observer = { note: (tag: string, text: string) => world.note(testBinary, tag, text) };
         const test = go(subtestName, async () => {
           await runGoTest(subtestName, world.clock, observer, (t) => holdOffSubtest(t, env));
@@ -333,5 +399,12 @@ export const machineSetSharedScheme: ScenarioCase = {
         return failed.map((n) => violation('subtest-assertions-hold', n.text, [n.seq]));
       },
     },
+  ],
+  mutants: [
+    { name: 'global-scheme-by-reference', kind: 'mutant', description: '`s := scheme.Scheme; clusterv1.AddToScheme(s)` taken for a copy: the same Scheme, written again while the manager reads it' },
+    { name: 'own-scheme-global-list', kind: 'mutant', description: 'the fake client has its own scheme, but the unstructured Lists go through a second fake client without WithScheme, on the global one' },
+    { name: 'test-side-mutex', kind: 'mutant', description: "the global scheme, the test's Lists under a package-level sync.Mutex that the manager's goroutines never take: -race still reports the write" },
+    { name: 'register-in-testmain', kind: 'equivalent', description: 'TestMain registers the unstructured kinds the subtest lists in scheme.Scheme before starting the manager: the fake client has nothing left to register' },
+    { name: 'deep-copy-of-global', kind: 'equivalent', description: 'the fake client gets a copy of scheme.Scheme made in the subtest: the copy only reads the global scheme' },
   ],
 };

@@ -75,7 +75,7 @@ test('reports in headless Chromium: jump to the first violation, folded start-up
     // finalizer), and that request links back.
     const chains = [...plain.matchAll(/<tr id="seq-(\d+)" class="row delivery[^"]*" data-actor="cluster-controller"(?:(?!<\/tr>)[\s\S])*?data-next="([\d ]+)"/g)];
     assert.ok(chains.length > 0, 'deliveries link to the requests after them');
-    const readd = buggy.report.violations.find((v) => v.invariant === 'no-finalizer-added-after-removal')!.seqs;
+    const readd = buggy.report.violations.find((v) => v.invariant === 'source-emptied-after-move')!.seqs;
     const chain = chains.find((m) => m[2]!.split(' ').some((q) => readd.includes(Number(q))));
     assert.ok(chain, `a delivery leading to one of ${readd.join(', ')}`);
     const request = chain[2]!.split(' ').find((q) => readd.includes(Number(q)))!;
