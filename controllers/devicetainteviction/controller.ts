@@ -60,7 +60,7 @@ import {
   type ResourceClaim,
   type ResourceSlice,
 } from './resourceapi.ts';
-import { TimedWorkerQueue, type NamespacedObject, type WorkFunc } from './timedworkers.ts';
+import { TimedWorkerQueue, type NamespacedObject, type UpdateWorkFix, type WorkFunc } from './timedworkers.ts';
 import { Tracker } from './tracker.ts';
 
 /** names.DeviceTaintEvictionController: the controller's name and its Events' source.component. */
@@ -254,6 +254,8 @@ export interface DeviceTaintEvictionMetrics {
 export interface DeviceTaintEvictionOptions {
   /** false: TimedWorkerQueue.UpdateWork as merged with kubernetes#130447; true: with #130947. */
   fixed: boolean;
+  /** With fixed: upstream's UpdateWork fix or a broken/equivalent one in its place (timedworkers.ts). */
+  updateWorkFix?: UpdateWorkFix;
   clock: Clock;
   client: KubeClient;
   recorder: EventRecorder;
@@ -321,6 +323,7 @@ export class DeviceTaintEvictionController implements Runnable {
     const queue = new TimedWorkerQueue(this.deletePodHandler((ref) => this.emitPodDeletionEvent(ref)), {
       clock: this.clock,
       fixed: this.opts.fixed,
+      updateWorkFix: this.opts.updateWorkFix,
       name: `${this.name}/taint-eviction`,
       logger: this.opts.logger,
     });
@@ -652,6 +655,8 @@ export class DeviceTaintEvictionController implements Runnable {
 export interface DeviceTaintEvictionProcessOptions {
   /** false: the buggy UpdateWork (kubernetes#130940); true: the fix (#130947). */
   fixed: boolean;
+  /** With fixed: upstream's UpdateWork fix or a broken/equivalent one in its place (timedworkers.ts). */
+  updateWorkFix?: UpdateWorkFix;
   /** The cluster to talk to; requests are sent as `actor` (bearer token and User-Agent). */
   kc: k8s.KubeConfig;
   actor: string;
@@ -683,6 +688,7 @@ export function deviceTaintEvictionProcess(opts: DeviceTaintEvictionProcessOptio
     const name = opts.controllerName ?? defaultControllerName;
     ctrl = new DeviceTaintEvictionController({
       fixed: opts.fixed,
+      updateWorkFix: opts.updateWorkFix,
       clock: opts.clock,
       client: mgr.client,
       recorder: mgr.eventRecorderFor(name),

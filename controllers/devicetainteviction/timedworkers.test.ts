@@ -197,3 +197,32 @@ test('the panic ends the process it happens in, as Go reports it; errors of the 
   assert.ok(failures >= 1);
   assert.equal(q.has('ns/b'), false);
 });
+
+test('UpdateWork on work in progress, by updateWorkFix: keep and running-set keep it; second-worker starts another; cancel and restart cancel it', async () => {
+  const cases = [
+    { fix: 'keep', runs: 1, cancelled: false },
+    { fix: 'running-set', runs: 1, cancelled: false },
+    { fix: 'second-worker', runs: 2, cancelled: false },
+    { fix: 'cancel', runs: 1, cancelled: true },
+    { fix: 'restart', runs: 2, cancelled: true },
+  ] as const;
+  for (const c of cases) {
+    const clock = new FakeClock();
+    const signals: AbortSignal[] = [];
+    const q = new TimedWorkerQueue(
+      (workCtx) =>
+        new Promise<void>((resolve) => {
+          signals.push(workCtx.done);
+          workCtx.done.addEventListener('abort', () => resolve(), { once: true });
+        }),
+      { clock, fixed: true, updateWorkFix: c.fix },
+    );
+    const now = clock.now();
+    q.UpdateWork(ctx, pod('a'), now, now);
+    await settle();
+    q.UpdateWork(ctx, pod('a'), clock.now(), now);
+    await settle();
+    assert.equal(q.started(), c.runs, `${c.fix}: works started`);
+    assert.equal(signals[0]?.aborted, c.cancelled, `${c.fix}: the first work cancelled`);
+  }
+});

@@ -17,6 +17,8 @@
 //  - fixed: false (as merged with #130447): no nil check, so an update for a key whose work is in progress
 //    reads FireAt through the nil entry: a Go nil pointer dereference, thrown here as a Panic;
 //  - fixed: true (#130947): "Keeping existing work, already in progress".
+// With fixed: true, `updateWorkFix` names what UpdateWork does with work in progress: upstream's fix ('keep')
+// or one of the broken and equivalent fixes that the scenario devicetaint-nil-worker runs in its place.
 //
 // Concurrency. Every method is one synchronous critical section (no await inside), which is what holding
 // the queue's sync.Mutex gives upstream: on Node nothing can interleave with it. The work itself runs in
@@ -24,7 +26,7 @@
 // process, as in Go.
 import type { Clock, TimerHandle } from '../../apiserver/machinery/clock.ts';
 import { quietLogger, type Logger } from '../../apiserver/machinery/log.ts';
-import { currentGoroutine, FatalError, go, SyncClock, type Context } from '../runtime/concurrency.ts';
+import { currentGoroutine, FatalError, go, SyncClock, withCancel, type Context } from '../runtime/concurrency.ts';
 import { Panic } from '../runtime/controller.ts';
 
 /** Go's message for a nil pointer dereference (runtime/panic.go panicmem). */
@@ -74,10 +76,24 @@ function cancelWorker(w: TimedWorker | null): void {
   if (w !== null) w.Timer.cancel();
 }
 
+/**
+ * What a fixed UpdateWork does with a key whose work is in progress:
+ *  - 'keep' (kubernetes#130947): the nil entry is work that already started; keep it.
+ *  - 'second-worker' (broken): the nil check is kept, but the key is treated as free: a second work starts.
+ *  - 'cancel' (broken): the work in progress is cancelled (its context) and nothing starts again.
+ *  - 'restart' (broken): the work in progress is cancelled and a new one started in its place.
+ *  - 'running-set' (equivalent): the queue remembers which keys' work runs and UpdateWork keeps those,
+ *    checked before any entry is read (a different structure than the nil check).
+ */
+export type UpdateWorkFix = 'keep' | 'second-worker' | 'cancel' | 'restart' | 'running-set';
+export const updateWorkFixes: readonly UpdateWorkFix[] = ['keep', 'second-worker', 'cancel', 'restart', 'running-set'];
+
 export interface TimedWorkerQueueOptions {
   clock: Clock;
   /** false: UpdateWork as merged with kubernetes#130447 (panics on in-progress work); true: with #130947. */
   fixed: boolean;
+  /** With fixed: what UpdateWork does with work in progress (default 'keep', upstream's fix). */
+  updateWorkFix?: UpdateWorkFix;
   /** Prefix of the goroutine names (for exit reports). */
   name?: string;
   logger?: Logger;
@@ -89,6 +105,9 @@ export class TimedWorkerQueue {
   private readonly workFunc: WorkFunc;
   private readonly clock: Clock;
   private readonly fixed: boolean;
+  private readonly updateWorkFix: UpdateWorkFix;
+  /** 'running-set': keys whose work runs now. 'cancel'/'restart': how to cancel it. Not upstream. */
+  private readonly runningKeys = new Map<string, (cause?: unknown) => void>();
   private readonly name: string;
   private readonly log: Logger;
   private runningNow = 0;
@@ -99,6 +118,7 @@ export class TimedWorkerQueue {
     this.workFunc = f;
     this.clock = opts.clock;
     this.fixed = opts.fixed;
+    this.updateWorkFix = opts.updateWorkFix ?? 'keep';
     this.name = opts.name ?? 'timed-worker';
     this.log = (opts.logger ?? quietLogger()).child({ component: 'timed-worker-queue' });
   }
@@ -117,13 +137,33 @@ export class TimedWorkerQueue {
   /** timed_workers.go UpdateWork: adds or replaces work so that it runs no earlier than fireAt. */
   UpdateWork(ctx: Context, args: WorkArgs, createdAtMs: number, fireAtMs: number): void {
     const key = KeyFromWorkArgs(args);
+    if (this.fixed && this.updateWorkFix === 'running-set' && this.runningKeys.has(key)) {
+      this.log.debug({ item: key }, 'Keeping existing work, already in progress');
+      return;
+    }
     if (this.workers.has(key)) {
       const worker = this.workers.get(key) ?? null;
-      if (this.fixed) {
-        // kubernetes#130947: a nil entry is work that already started; keep it.
-        if (worker === null) {
-          this.log.debug({ item: key }, 'Keeping existing work, already in progress');
-          return;
+      if (this.fixed && worker === null) {
+        switch (this.updateWorkFix) {
+          case 'keep':
+          case 'running-set':
+            // kubernetes#130947: a nil entry is work that already started; keep it.
+            this.log.debug({ item: key }, 'Keeping existing work, already in progress');
+            return;
+          case 'second-worker':
+            // Broken: no dereference, but the work in progress is forgotten and a second one starts.
+            this.workers.set(key, this.createWorker(ctx, args, createdAtMs, fireAtMs, this.getWrappedWorkerFunc(key)));
+            return;
+          case 'cancel':
+            // Broken: the work in progress is cancelled and nothing takes its place.
+            this.runningKeys.get(key)?.(new Error('work in progress cancelled by UpdateWork'));
+            this.workers.delete(key);
+            return;
+          case 'restart':
+            // Broken: the work in progress is cancelled and replaced by a new one.
+            this.runningKeys.get(key)?.(new Error('work in progress replaced by UpdateWork'));
+            this.workers.set(key, this.createWorker(ctx, args, createdAtMs, fireAtMs, this.getWrappedWorkerFunc(key)));
+            return;
         }
       }
       // Buggy (kubernetes#130940, code as merged with #130447): no nil check; worker.FireAt dereferences nil.
@@ -204,15 +244,28 @@ export class TimedWorkerQueue {
   private createWorker(ctx: Context, args: WorkArgs, createdAtMs: number, fireAtMs: number, f: WorkFunc): TimedWorker | null {
     const delay = fireAtMs - createdAtMs;
     const key = KeyFromWorkArgs(args);
-    const fWithErrorLogging = async (): Promise<void> => {
+    const fWithErrorLogging = async (workCtx: Context = ctx, done?: () => void): Promise<void> => {
       try {
-        await f(ctx, fireAtMs, args);
+        await f(workCtx, fireAtMs, args);
       } catch (e) {
         if (e instanceof Panic || e instanceof FatalError) throw e; // the goroutine panics: the process dies
         this.log.error({ err: String(e), item: key }, 'TaintEvictionController: timed worker failed');
       } finally {
         this.runningNow--;
+        done?.();
       }
+    };
+    // The variants that track running work give it a context of its own, to cancel it, from the instant
+    // it counts as running; upstream's passes ctx on.
+    const start = (): (() => Promise<void>) => {
+      if (!this.fixed || this.updateWorkFix === 'keep') return () => fWithErrorLogging();
+      const child = withCancel(ctx);
+      this.runningKeys.set(key, child.cancel);
+      return () =>
+        fWithErrorLogging(child.ctx, () => {
+          if (this.runningKeys.get(key) === child.cancel) this.runningKeys.delete(key);
+          child.cancel(new Error('work done'));
+        });
     };
     const runtime = currentGoroutine().runtime;
     if (delay <= 0) {
@@ -221,7 +274,7 @@ export class TimedWorkerQueue {
         this.runningNow++;
         this.startedTotal++;
       }
-      go(`${this.name} ${key}`, fWithErrorLogging);
+      go(`${this.name} ${key}`, start());
       return null;
     }
     // time.AfterFunc, as the runtime's afterFunc() does it (the creator happens-before the work), but the
@@ -232,9 +285,10 @@ export class TimedWorkerQueue {
       if (runtime.exited) return;
       this.runningNow++;
       this.startedTotal++;
+      const run = start();
       runtime.go(`${this.name} ${key}`, () => {
         created.acquire();
-        return fWithErrorLogging();
+        return run();
       });
     });
     return { WorkItem: args, CreatedAt: createdAtMs, FireAt: fireAtMs, Timer: timer };

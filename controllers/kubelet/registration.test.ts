@@ -247,3 +247,20 @@ test('plugin store and version checks: endpoints are unique per plugin; services
   assert.equal(standalone.stats.deleteCollections, 0);
   await standalone.Stop();
 });
+
+test('Stop variants: cancel-and-wait and per-wipe return with no goroutine left; cancel-only returns before the cancelled wipe ended', async (t) => {
+  const w = await world(t);
+  for (const stopFix of ['cancel-and-wait', 'per-wipe', 'cancel-only'] as const) {
+    const h = w.handler(true, { stopFix });
+    await eventually(() => h.stats.wipes >= 1, 'the start-up wipe');
+    const d = w.driver(`${stopFix}.example.com`);
+    await d.start(h);
+    d.stop(h);
+    await w.quiet(h);
+    assert.equal(h.goroutines(), 1, `${stopFix}: the pending wipe`);
+    await h.Stop();
+    assert.equal(h.goroutines(), stopFix === 'cancel-only' ? 1 : 0, `${stopFix}: goroutines when Stop returned`);
+    await eventually(() => h.goroutines() === 0, 'the cancelled wipe to end');
+    assert.deepEqual(h.pendingWipeNames(), []);
+  }
+});

@@ -20,6 +20,9 @@
 //    goroutine after ... has completed"). Whether wg/Stop were entirely absent before #131065 is not
 //    confirmed upstream; this is the simplest behaviour consistent with the invariant (races.md §6).
 //
+// With fixed: true, `stopFix` names what Stop does: upstream's cancel-and-wait, or one of the broken and
+// equivalent Stops the scenario dra-registration-wipe runs in its place (see StopFix).
+//
 // Concurrency. Goroutines are the runtime's (go(), WaitGroup, Context). The handler's mutex-protected
 // sections (pendingWipes) are synchronous here, which excludes interleaving on Node as the mutex does.
 // All waiting is on the injected Clock.
@@ -109,9 +112,22 @@ export class Store {
   }
 }
 
+/**
+ * What a fixed Stop does:
+ *  - 'cancel-and-wait' (kubernetes#131065): cancels the background context, waits for every goroutine;
+ *  - 'cancel-only' (broken): cancels and returns, the woken goroutines still to finish;
+ *  - 'wait-only' (broken): waits for every goroutine without cancelling, so a pending wipe runs to its end;
+ *  - 'per-wipe' (equivalent): each background wipe has a context of its own; Stop cancels them one by one
+ *    and awaits each one's end (no shared cancel, no WaitGroup).
+ */
+export type StopFix = 'cancel-and-wait' | 'cancel-only' | 'wait-only' | 'per-wipe';
+export const stopFixes: readonly StopFix[] = ['cancel-and-wait', 'cancel-only', 'wait-only', 'per-wipe'];
+
 export interface RegistrationHandlerOptions {
   /** false: no effective Stop (before kubernetes#131065); true: Stop cancels and waits (#131065). */
   fixed: boolean;
+  /** With fixed: upstream's Stop or a broken/equivalent one in its place (default 'cancel-and-wait'). */
+  stopFix?: StopFix;
   clock: Clock;
   /** The node this kubelet runs on. */
   nodeName: string;
@@ -155,6 +171,10 @@ export class RegistrationHandler {
   private readonly backgroundCtx: Context;
   private readonly cancel: ((cause?: unknown) => void) | undefined;
   private readonly fixed: boolean;
+  private readonly stopFix: StopFix;
+  /** 'per-wipe': every running background wipe, with its own cancel and its end. Not upstream. */
+  private readonly running = new Set<{ cancel: (cause?: unknown) => void; done: Promise<void> }>();
+  private live = 0;
   private readonly clock: Clock;
   private readonly nodeName: string;
   private readonly wipingDelayMs: number;
@@ -173,6 +193,7 @@ export class RegistrationHandler {
   /** newRegistrationHandler: also starts the start-up wipe of all of this node's slices. */
   constructor(ctx: Context, opts: RegistrationHandlerOptions) {
     this.fixed = opts.fixed;
+    this.stopFix = opts.stopFix ?? 'cancel-and-wait';
     this.clock = opts.clock;
     this.nodeName = opts.nodeName;
     this.wipingDelayMs = opts.wipingDelayMs ?? defaultWipingDelayMs;
@@ -206,12 +227,18 @@ export class RegistrationHandler {
 
     // When kubelet starts up, no DRA driver has registered yet. None of the drivers are usable until they
     // come back, which might not happen at all, so better not advertise any local resources. In the background.
-    this.spawn('dra-registration/startup-wipe', () => this.wipeResourceSlices(this.backgroundCtx, 0, ''));
+    const startup = this.stopFix === 'per-wipe' ? withCancel(this.backgroundCtx) : { ctx: this.backgroundCtx, cancel: undefined };
+    this.spawn('dra-registration/startup-wipe', () => this.wipeResourceSlices(startup.ctx, 0, ''), startup.cancel);
   }
 
   /** Quiescence: no wipe is running, other than waiting on the Clock (delay or backoff). */
   idle(): boolean {
     return this.busy === 0;
+  }
+
+  /** Background goroutines started and not yet ended (for leak checks). */
+  goroutines(): number {
+    return this.live;
   }
 
   /** Plugin names with a pending (not yet finished) wipe, sorted. */
@@ -229,8 +256,24 @@ export class RegistrationHandler {
       return;
     }
     this.stopped = true;
-    this.cancel(new Error('Stop was called'));
-    await this.wg.wait();
+    switch (this.stopFix) {
+      case 'cancel-and-wait':
+        this.cancel(new Error('Stop was called'));
+        await this.wg.wait();
+        return;
+      case 'cancel-only':
+        this.cancel(new Error('Stop was called'));
+        return;
+      case 'wait-only':
+        await this.wg.wait();
+        return;
+      case 'per-wipe': {
+        const running = [...this.running];
+        for (const r of running) r.cancel(new Error('Stop was called'));
+        await park(Promise.all(running.map((r) => r.done)));
+        return;
+      }
+    }
   }
 
   /** Whether Stop() was called and took effect (fixed mode only). */
@@ -296,15 +339,19 @@ export class RegistrationHandler {
     const earlier = this.pendingWipes.get(pluginName);
     if (earlier) earlier(new Error('plugin deregistered a second time'));
     this.pendingWipes.set(pluginName, cancel);
-    this.spawn(`dra-registration/driver-cleanup ${pluginName}`, async () => {
-      try {
-        await this.wipeResourceSlices(ctx, this.wipingDelayMs, pluginName);
-      } finally {
-        // Cancel our own context, but remove it from the map only if it is still the current entry.
-        cancel(new Error('wiping done'));
-        if (this.pendingWipes.get(pluginName) === cancel) this.pendingWipes.delete(pluginName);
-      }
-    });
+    this.spawn(
+      `dra-registration/driver-cleanup ${pluginName}`,
+      async () => {
+        try {
+          await this.wipeResourceSlices(ctx, this.wipingDelayMs, pluginName);
+        } finally {
+          // Cancel our own context, but remove it from the map only if it is still the current entry.
+          cancel(new Error('wiping done'));
+          if (this.pendingWipes.get(pluginName) === cancel) this.pendingWipes.delete(pluginName);
+        }
+      },
+      cancel,
+    );
   }
 
   /** validateSupportedServices: the most recent gRPC service the plugin offers; alpha if it names none known. */
@@ -316,14 +363,21 @@ export class RegistrationHandler {
   }
 
   /** A background goroutine: tracked by the WaitGroup with #131065, untracked before. */
-  private spawn(name: string, fn: () => Promise<void>): void {
+  private spawn(name: string, fn: () => Promise<void>, cancel?: (cause?: unknown) => void): void {
     this.wg?.add(1);
     this.busy++;
+    this.live++;
+    let ended: () => void = () => undefined;
+    const entry = { cancel: cancel ?? (() => undefined), done: new Promise<void>((resolve) => (ended = resolve)) };
+    if (this.fixed && this.stopFix === 'per-wipe') this.running.add(entry);
     go(name, async () => {
       try {
         await fn();
       } finally {
         this.busy--;
+        this.live--;
+        this.running.delete(entry);
+        ended();
         this.wg?.done();
       }
     });

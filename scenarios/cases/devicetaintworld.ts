@@ -42,9 +42,12 @@ export function noExecuteTaint(world: World, key = 'example.com/unhealthy'): Dev
 
 /**
  * Builds the objects, starts the supervised controller and waits until its informers have synced.
- * `fixed` goes to the controller (TimedWorkerQueue.UpdateWork, kubernetes#130947).
+ * `fixed` and `updateWorkFix` go to the controller (TimedWorkerQueue.UpdateWork, kubernetes#130947).
  */
-export async function startDeviceTaintWorld(world: World, opts: { fixed: boolean; events?: DeviceTaintEvictionProcessOptions['events'] }): Promise<DeviceTaintWorld> {
+export async function startDeviceTaintWorld(
+  world: World,
+  opts: { fixed: boolean; updateWorkFix?: DeviceTaintEvictionProcessOptions['updateWorkFix']; events?: DeviceTaintEvictionProcessOptions['events'] },
+): Promise<DeviceTaintWorld> {
   const setup = world.client(setupActor);
   const driver = new FakeDriver({ driverName, nodeName, kc: world.kc(driverActor), actor: driverActor, clock: world.clock, devices: [{ name: 'gpu-0' }, { name: 'gpu-1' }] });
   world.probe({ name: `client ${driverActor}`, idle: () => driver.client.idle() });
@@ -75,7 +78,7 @@ export async function startDeviceTaintWorld(world: World, opts: { fixed: boolean
     { subresource: 'status' },
   );
 
-  const proc = deviceTaintEvictionProcess({ fixed: opts.fixed, kc: world.kc(controllerActor), actor: controllerActor, clock: world.clock, events: opts.events });
+  const proc = deviceTaintEvictionProcess({ fixed: opts.fixed, updateWorkFix: opts.updateWorkFix, kc: world.kc(controllerActor), actor: controllerActor, clock: world.clock, events: opts.events });
   let runs = 0;
   const spec: ProcessSpec = {
     name: proc.name,

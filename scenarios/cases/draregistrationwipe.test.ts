@@ -1,13 +1,13 @@
 // dra-registration-wipe (kubernetes#131056 → #131065): without Stop the pending wipe fires after the test
 // completed and the test binary panics on every seed; with Stop in the cleanups nothing follows the test.
+// Stop is load-bearing: without it, or with only half of it (cancel or wait), some verdict fails.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { HistoryEntry } from '../../apiserver/interleave/types.ts';
 import { assertVerdict, median, testSeeds, untimed } from '../engine/casetest.ts';
+import { exploreMutant } from '../engine/mutants.ts';
 import { runCase } from '../engine/runner.ts';
 import { draRegistrationWipe, kubeletActor, pluginA, pluginB, testName, wipingDelayMs } from './draregistrationwipe.ts';
-
-
 
 const wipeNotes = (h: readonly HistoryEntry[]): Extract<HistoryEntry, { type: 'note' }>[] => h.filter((e): e is Extract<HistoryEntry, { type: 'note' }> => e.type === 'note' && e.tag === 'wipe' && e.actor === kubeletActor);
 
@@ -16,7 +16,7 @@ it(`buggy: the wipe outlives the test and fails it after completion on every see
   for (const seed of testSeeds) {
     const { result, report } = await runCase(draRegistrationWipe, 'buggy', seed);
     assertVerdict(result, 'buggy');
-    assert.deepEqual([...new Set(result.violations.map((v) => v.invariant))], ['no-fail-after-test-completed', 'no-handler-request-after-test'], `seed ${seed}: ${JSON.stringify(result.violations)}`);
+    assert.deepEqual([...new Set(result.violations.map((v) => v.invariant))], ['no-goroutine-outlives-test', 'no-fail-after-test-completed', 'no-handler-request-after-test'], `seed ${seed}: ${JSON.stringify(result.violations)}`);
     assert.ok(
       report.history.some((e) => e.type === 'note' && e.tag === 'panic' && e.text.startsWith(`Fail in goroutine after ${testName} has completed`)),
       'the harness panicked',
@@ -53,4 +53,32 @@ it('the same seed gives the same verdict and the same history', async () => {
     assert.equal(one.result.reproduced, two.result.reproduced);
     assert.deepEqual(untimed(one.report.history), untimed(two.report.history));
   }
+});
+
+const invariantsOf = async (mutant: string): Promise<string[]> => {
+  const { result } = await runCase(draRegistrationWipe, 'fixed', 1, { strategy: 'random', hints: false, mutant });
+  assert.equal(result.error, undefined, result.error);
+  return [...new Set(result.violations.map((v) => v.invariant))];
+};
+
+it("Stop is load-bearing: without it the late wipe panics the finished test", async () => {
+  assert.deepEqual(await invariantsOf('no-stop'), ['no-goroutine-outlives-test', 'no-fail-after-test-completed', 'no-handler-request-after-test']);
+});
+
+it("test-passes: a Stop that waits without cancelling runs the wipe inside the cleanup, and the test FAILs", async () => {
+  const { result, report } = await runCase(draRegistrationWipe, 'fixed', 1, { strategy: 'random', hints: false, mutant: 'wait-only' });
+  assert.deepEqual(result.violations.map((v) => v.invariant), ['test-passes'], JSON.stringify(result.violations));
+  assert.match(result.violations[0]?.message ?? '', new RegExp(`spec.driver=${pluginA.replace(/\./g, '\\.')}", expected no further call`));
+  assert.ok(report.history.some((e) => e.type === 'note' && e.tag === 'step' && e.text === `${testName} completed (FAIL)`));
+});
+
+it('no-goroutine-outlives-test: a Stop that cancels without waiting returns before the wipe goroutine ended', async () => {
+  assert.deepEqual(await invariantsOf('cancel-only'), ['no-goroutine-outlives-test']);
+});
+
+it('the equivalent Stop (per-wipe cancel and await) holds', async () => {
+  const m = draRegistrationWipe.mutants?.find((x) => x.name === 'per-wipe');
+  assert.ok(m);
+  const row = await exploreMutant(draRegistrationWipe, m, { schedules: 2, baseSeed: 1, depth: 2 });
+  assert.equal(row.ok, true, JSON.stringify(row));
 });

@@ -15,12 +15,24 @@
 // Steps (on the virtual Clock): start-up wipe; plugin B deregisters and its slices are wiped 30 s later;
 // plugin A deregisters and registers again 10 s later (its pending wipe is cancelled); the test returns and
 // its cleanups deregister plugin A (and, fixed, call handler.Stop).
+//
+// What makes Stop load-bearing. Upstream's test makes the handler with tCtx, whose cancel (ktesting's cleanup)
+// already aborts the pending wipe: there, removing Stop changes nothing that the test can see. Here the test
+// makes the handler with a context of its own, as the kubelet's NewRegistrationHandler does (context.TODO(),
+// before and after #131065), so only Stop cancels: without it the wipe fires 30 s after the test (the panic
+// above); a Stop that waits without cancelling runs that wipe inside the cleanup, where the reactor fails the
+// test ("--- FAIL"). A Stop that cancels without waiting returns while the cancelled goroutine has still to
+// end: it outlives the test (the leak goleak and ktesting's "test kept at least one goroutine running after
+// test completion" report). That is all the wait can show here: when Stop runs, the only background wipe is
+// plugin A's, still in its delay, and a cancelled wipe sends nothing more; a late request because of a missing
+// wait would need a wipe past its delay (in getNode or DeleteCollection) at Stop, which this test never has.
+// Verdicts include the test's own result (an assertion that failed while it ran, a call after it completed).
 import type * as k8s from '@kubernetes/client-node';
 import type { NoteEntry } from '../../apiserver/interleave/types.ts';
 import { isNotFound, type KubeClient, type ResourceRef } from '../../clients/kube/client.ts';
 import { FakeDriver } from '../../controllers/kubelet/fakedriver.ts';
-import { defaultWipingDelayMs, newRegistrationHandler, resourceSlicesPath, wipeFieldSelector, type RegistrationHandler } from '../../controllers/kubelet/registration.ts';
-import { currentGoroutine, GoRuntime, withCancel } from '../../controllers/runtime/concurrency.ts';
+import { defaultWipingDelayMs, newRegistrationHandler, resourceSlicesPath, stopFixes, wipeFieldSelector, type RegistrationHandler, type StopFix } from '../../controllers/kubelet/registration.ts';
+import { background, currentGoroutine, GoRuntime, withCancel } from '../../controllers/runtime/concurrency.ts';
 import { notes, requests, violation } from '../engine/checkers.ts';
 import { runGoTest, TestPanic, type GoTest } from '../engine/gotest.ts';
 import type { Violation } from '../engine/report.ts';
@@ -73,6 +85,8 @@ function installReactor(world: World, kc: k8s.KubeConfig, expected: readonly str
     if (url.pathname !== resourceSlicesPath) return;
     const selector = url.searchParams.get('fieldSelector') ?? '';
     world.note(kubeletActor, 'wipe', `${wipePrefix}${selector}`);
+    // A retry (the previous call failed: a fault) repeats the previous selector; that is no new call.
+    if (calls > 0 && selector === expected[calls - 1]) return;
     const want = expected[calls++];
     if (selector === want) return;
     try {
@@ -95,6 +109,15 @@ async function sliceExists(client: KubeClient, d: FakeDriver): Promise<boolean> 
   }
 }
 
+/** The case's mutants: a Stop of the handler (registration.ts StopFix), or 'no-stop': the test never calls it. */
+function stopOf(mutant: string | undefined): { stopFix?: StopFix; callStop: boolean } {
+  if (mutant === undefined) return { callStop: true };
+  if (mutant === 'no-stop') return { callStop: false };
+  const stopFix = stopFixes.find((f) => f === mutant);
+  if (!stopFix) throw new Error(`dra-registration-wipe: unknown mutant "${mutant}"`);
+  return { stopFix, callStop: true };
+}
+
 export const draRegistrationWipe: ScenarioCase = {
   name: 'dra-registration-wipe',
   title: 'DRA kubelet: the delayed ResourceSlice wipe outlives the test that started it',
@@ -102,11 +125,13 @@ export const draRegistrationWipe: ScenarioCase = {
   description:
     `The test makes a RegistrationHandler, registers plugins A and B, lets B go (its slices are wiped ${wipingDelayMs / 1000} s later, as its reactor expects), lets A go and come back within the delay (no wipe), ` +
     'and returns; its cleanups deregister A. Buggy (before #131065): nothing stops the handler, so A\'s wipe wakes 30 s after the test completed and sends DeleteCollection; the reactor asserts with the finished test: ' +
-    `"Fail in goroutine after ${testName} has completed", and the test binary panics. Fixed (#131065): handler.Stop() in the cleanups cancels the pending wipe and waits; no request follows the test.`,
+    `"Fail in goroutine after ${testName} has completed", and the test binary panics. Fixed (#131065): handler.Stop() in the cleanups cancels the pending wipe and waits; no request follows the test. ` +
+    "The handler's context is its own (as the kubelet's), not the test's, so only Stop cancels. Mutants: no Stop (the late wipe panics), a Stop that waits without cancelling (the wipe runs in the cleanup and fails the test), one that cancels without waiting (a goroutine outlives the test); equivalent: per-wipe cancel and await.",
   horizonMs: 3 * 60_000,
   // wipeResourceSlices retries with wait.ExponentialBackoffWithContext until it succeeds.
   faultTolerant: [kubeletActor],
-  async run({ world, fixed }) {
+  async run({ world, fixed, mutant }) {
+    const stop = stopOf(mutant);
     const admin = world.client('setup');
     await admin.create(nodesRef, { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName } });
     const testClient = world.client(testActor);
@@ -129,20 +154,32 @@ export const draRegistrationWipe: ScenarioCase = {
     installReactor(world, kc, [wipeFieldSelector(nodeName, ''), wipeFieldSelector(nodeName, pluginB)], () => t);
     world.probe({ name: `registration handler ${kubeletActor}`, idle: () => handler?.idle() ?? true });
     world.onClose(async () => {
+      // A dead test binary's goroutines never end: nothing to wait for.
+      if (testBinary.exited) return;
       await handler?.Stop();
     });
 
     let finished = false;
     testBinary.go(testName, async () => {
-      await runGoTest(testName, world.clock, { note: (tag, text) => world.note(testActor, tag, text) }, async (test) => {
+      const observer = {
+        note: (tag: string, text: string): void => {
+          world.note(testActor, tag, text);
+          // goleak / ktesting: a goroutine of the handler that is still running when the test has completed.
+          const live = handler?.goroutines() ?? 0;
+          if (tag === 'step' && text.startsWith(`${testName} completed`) && live > 0) world.note(testActor, 'leak', `${live} goroutine(s) of the registration handler still running after ${testName} completed`);
+        },
+      };
+      await runGoTest(testName, world.clock, observer, async (test) => {
         t = test;
         // ktesting's tCtx: cancelled by its cleanup, registered first, so it runs last.
-        const { ctx, cancel } = withCancel(testBinary.ctx);
+        const { cancel } = withCancel(testBinary.ctx);
         test.cleanup(() => cancel(new Error('test has completed')));
-        const h = newRegistrationHandler(ctx, { fixed, clock: world.clock, nodeName, kc, actor: kubeletActor, wipingDelayMs });
+        // The handler gets a context of its own, as the kubelet's NewRegistrationHandler (context.TODO(),
+        // before and after #131065), not tCtx: only Stop cancels its background work (see the header).
+        const h = newRegistrationHandler(background(), { fixed, stopFix: stop.stopFix, clock: world.clock, nodeName, kc, actor: kubeletActor, wipingDelayMs });
         handler = h;
         // #131065: the test stops the handler's background activity before it returns.
-        if (fixed) test.cleanup(() => h.Stop());
+        if (fixed && stop.callStop) test.cleanup(() => h.Stop());
         const register = (d: FakeDriver): void => {
           world.note(kubeletActor, 'plugin', `RegisterPlugin ${d.driverName} ${d.endpoint}`);
           d.register(h);
@@ -177,7 +214,28 @@ export const draRegistrationWipe: ScenarioCase = {
     const done = await world.runUntil(() => finished, 10 * wipingDelayMs);
     if (!done) throw new Error(`${testName} did not finish`);
   },
+  mutants: [
+    { name: 'no-stop', kind: 'mutant', description: 'the test never calls handler.Stop(): the pending wipe of plugin A outlives it' },
+    { name: 'cancel-only', kind: 'mutant', description: 'Stop cancels the background context and returns without waiting for the goroutines' },
+    { name: 'wait-only', kind: 'mutant', description: 'Stop waits for the goroutines without cancelling: the pending wipe runs to its end inside the cleanup' },
+    { name: 'per-wipe', kind: 'equivalent', description: "each background wipe has its own context; Stop cancels them one by one and awaits each one's end (no shared cancel, no WaitGroup)" },
+  ],
   invariants: [
+    {
+      // The Go-like test's own result: an assertion that failed while it ran ("--- FAIL").
+      name: 'test-passes',
+      kind: 'safety',
+      check({ history }) {
+        return notes(history, 'assert', testActor).map((n) => violation('test-passes', `assertion failed: ${n.text}`, [n.seq]));
+      },
+    },
+    {
+      name: 'no-goroutine-outlives-test',
+      kind: 'safety',
+      check({ history }) {
+        return notes(history, 'leak', testActor).map((n) => violation('no-goroutine-outlives-test', n.text, [n.seq]));
+      },
+    },
     {
       name: 'no-fail-after-test-completed',
       kind: 'safety',
