@@ -93,8 +93,9 @@ test('a port in use, an address not of this machine and a host that does not res
   const port = (busy.address() as AddressInfo).port;
   await failsWith(['serve', '--port', String(port)], new RegExp(`port ${port} is in use on 127\\.0\\.0\\.1`), /stop the other racelab .* or pass another --port \(0 picks a free one\)/);
   await failsWith(['up', '--port', String(port), '--empty'], new RegExp(`port ${port} is in use`), /--port/);
-  await failsWith(['serve', '--port', '0', '--host', '203.0.113.7'], /cannot bind to 203\.0\.113\.7: it is not an address of this machine/, /--host 127\.0\.0\.1/);
-  await failsWith(['serve', '--port', '0', '--host', 'no-such-host.invalid'], /cannot resolve host no-such-host\.invalid/, /--host 127\.0\.0\.1/);
+  await failsWith(['serve', '--port', '0', '--host', '203.0.113.7'], /refusing to serve 203\.0\.113\.7 without authentication/, /--token/);
+  await failsWith(['serve', '--port', '0', '--host', '203.0.113.7', '--insecure-allow-anonymous'], /cannot bind to 203\.0\.113\.7: it is not an address of this machine/, /--host 127\.0\.0\.1/);
+  await failsWith(['serve', '--port', '0', '--host', 'no-such-host.invalid', '--insecure-allow-anonymous'], /cannot resolve host no-such-host\.invalid/, /--host 127\.0\.0\.1/);
 });
 
 test('kubeconfig files that cannot be read or written: which file and why', async (t) => {

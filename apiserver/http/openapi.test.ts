@@ -183,7 +183,14 @@ describe('OpenAPI v3 group-version documents', () => {
   });
 
   it('has collection and item paths with the usual operations, namespaced or cluster-scoped', () => {
-    for (const k of builtinKinds) {
+    // Create-only kinds (the reviews) have a collection POST and nothing else, as upstream's spec.
+    for (const k of builtinKinds.filter((x) => x.verbs !== undefined)) {
+      const d = doc(builtinKinds, k);
+      const collection = itemPath(k).slice(0, -'/{name}'.length);
+      assert.ok(opOf(d, collection, 'post'), `POST ${collection}`);
+      for (const m of ['get', 'delete', 'put', 'patch'] as const) assert.equal(opOf(d, collection, m), undefined, `${m.toUpperCase()} ${collection}`);
+    }
+    for (const k of builtinKinds.filter((x) => x.verbs === undefined)) {
       const d = doc(builtinKinds, k);
       const item = itemPath(k);
       const collection = item.slice(0, -'/{name}'.length);
@@ -212,7 +219,8 @@ describe('OpenAPI v3 group-version documents', () => {
   });
 
   it('offers PATCH with fieldValidation, so kubectl validates on the server (--validate=strict)', () => {
-    for (const k of [...builtinKinds, widget]) {
+    // Create-only kinds (the reviews) have no PATCH to offer it on.
+    for (const k of [...builtinKinds.filter((x) => x.verbs === undefined), widget]) {
       const d = doc([...builtinKinds, widget], k);
       assert.ok(supportsFieldValidation(d, k), `${k.kind}.${k.group} supports fieldValidation`);
       const patch = opOf(d, itemPath(k), 'patch')!;

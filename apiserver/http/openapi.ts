@@ -1376,14 +1376,16 @@ function pathsFor(c: Components, k: KindInfo, out: Record<string, Schema>): void
   const a = /^[AEIOU]/.test(k.kind) ? 'an' : 'a';
 
   const collection = k.namespaced ? `${prefix}/namespaces/{namespace}/${k.plural}` : `${prefix}/${k.plural}`;
+  // Only the verbs the resource serves (the reviews are create-only), as the installer registers them.
+  const verbs = new Set(verbsOf(k));
   out[collection] = {
-    get: op('list', 'list', `list or watch objects of kind ${k.kind}`, { params: listParams, responses: { '200': response('OK', selfList) } }),
+    ...(verbs.has('list') ? { get: op('list', 'list', `list or watch objects of kind ${k.kind}`, { params: listParams, responses: { '200': response('OK', selfList) } }) } : {}),
     post: op('create', 'post', `create ${a} ${k.kind}`, {
       params: [dryRun, fieldManager, fieldValidation],
       body: writeBody(self),
       responses: { '200': response('OK', self), '201': response('Created', self), '202': response('Accepted', self) },
     }),
-    ...(verbsOf(k).includes('deletecollection')
+    ...(verbs.has('deletecollection')
       ? {
           delete: op('deletecollection', 'deletecollection', `delete collection of ${k.kind}`, {
             params: [...deleteParams, ...listParams.filter((p) => p['name'] !== 'watch' && p['name'] !== 'allowWatchBookmarks')],
@@ -1394,7 +1396,7 @@ function pathsFor(c: Components, k: KindInfo, out: Record<string, Schema>): void
       : {}),
     parameters: [...nsParams, pretty],
   };
-  out[`${collection}/{name}`] = {
+  if (verbs.has('get')) out[`${collection}/{name}`] = {
     get: op('read', 'get', `read the specified ${k.kind}`, { responses: { '200': response('OK', self) } }),
     put: op('replace', 'put', `replace the specified ${k.kind}`, {
       params: [dryRun, fieldManager, fieldValidation],
@@ -1413,7 +1415,7 @@ function pathsFor(c: Components, k: KindInfo, out: Record<string, Schema>): void
     }),
     parameters: [nameParam, ...nsParams, pretty],
   };
-  if (k.namespaced) {
+  if (k.namespaced && verbs.has('list')) {
     out[`${prefix}/${k.plural}`] = {
       get: op('list', 'list', `list or watch objects of kind ${k.kind}`, { forAll: true, params: listParams, responses: { '200': response('OK', selfList) } }),
       parameters: [pretty],
