@@ -479,6 +479,12 @@ export class ResourceStore {
       // pod/storage BindingREST.assignPod: only spec.nodeName changes, and the pod is marked scheduled.
       const spec = isObject(input.spec) ? input.spec : {};
       next = { ...deepCopy(old), spec: { ...(isObject(old.spec) ? old.spec : {}), nodeName: spec.nodeName } };
+      // podutil.UpdatePodCondition(PodScheduled=True): a new or changed condition gets lastTransitionTime now.
+      const status = isObject(next.status) ? next.status : (next.status = {});
+      const conditions = Array.isArray(status.conditions) ? (status.conditions as Record<string, unknown>[]) : [];
+      const prev = conditions.find((c) => c.type === 'PodScheduled');
+      const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: prev?.status === 'True' ? prev.lastTransitionTime : rfc3339Seconds(this.deps.clock.now()) };
+      status.conditions = prev ? conditions.map((c) => (c === prev ? scheduled : c)) : [...conditions, scheduled];
     } else if (subresource === 'status') {
       if (!this.info.builtin) {
         // customresource/status_strategy.go: the whole old object, with only status replaced.
