@@ -6,7 +6,7 @@ import type { KubeObject } from '../../apiserver/machinery/object.ts';
 import { isNotFound } from '../../clients/kube/client.ts';
 import { leasesIn, nodesRef, podsIn, type Node, type Pod } from '../coreapi/core.ts';
 import { testCluster } from '../coreapi/testing.ts';
-import { parseRunFor, runForAnnotation } from './pod.ts';
+import { ignoreSigtermAnnotation, parseRunFor, runForAnnotation } from './pod.ts';
 
 const pod = (name: string, nodeName: string, extra: Partial<Pod['metadata']> = {}): Pod => ({
   apiVersion: 'v1',
@@ -88,6 +88,24 @@ test('graceful deletion: DELETE marks the pod, the node agent removes it with gr
   const deletes = c.server.recorder.history.entries().filter((e) => e.type === 'request' && e.verb === 'delete' && e.resource === 'pods' && e.actor === 'kwok-controller');
   assert.equal(deletes.length, 1, 'one DELETE by the node agent');
   assert.equal(deletes[0]?.type === 'request' ? deletes[0].body : undefined, JSON.stringify({ preconditions: { uid: marked.metadata.uid } }));
+});
+
+test('a pod whose containers ignore SIGTERM stays Terminating until its grace period ends', async (t) => {
+  const c = await testCluster(t, { scheduler: false });
+  await c.client.create(podsIn('default'), pod('stubborn', 'node-2', { annotations: { [ignoreSigtermAnnotation]: 'true' } }));
+  await c.until(async () => (await c.client.get<Pod>(podsIn('default'), 'stubborn')).status?.phase === 'Running', 'Running');
+  const start = c.clock.now();
+  await c.client.delete(podsIn('default'), 'stubborn', { gracePeriodSeconds: 20 });
+  await c.until(async () => {
+    try {
+      await c.client.get(podsIn('default'), 'stubborn');
+      return false;
+    } catch (e) {
+      if (isNotFound(e)) return true;
+      throw e;
+    }
+  }, 'the pod gone');
+  assert.ok(c.clock.now() - start >= 20_000, 'not before the deletionTimestamp');
 });
 
 test('parseRunFor reads Go-style durations and forever', () => {

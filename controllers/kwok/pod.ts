@@ -6,7 +6,9 @@
 // Succeeds after its simulated run time (containers terminated with exit code 0, reason Completed). A pod
 // whose graceful deletion started is finished as the kubelet does once its containers stopped: a DELETE
 // with gracePeriodSeconds=0 and the pod's UID as precondition (status_manager.go canBeDeleted →
-// NewDeleteOptions(0) with NewUIDPreconditions). Containers stop at once on SIGTERM.
+// NewDeleteOptions(0) with NewUIDPreconditions). Containers stop at once on SIGTERM, except in a pod with
+// the racelab.dev/ignore-sigterm annotation: those run until the grace period ends (the kubelet's SIGKILL at
+// the deletionTimestamp), so the pod stays Terminating that long.
 import { rfc3339Seconds, type Clock } from '../../apiserver/machinery/clock.ts';
 import { isConflict, isNotFound, type KubeClient } from '../../clients/kube/client.ts';
 import { DeletedFinalStateUnknown, type Informer } from '../../clients/kube/informer.ts';
@@ -18,6 +20,8 @@ import type { SimulatedNode } from './node.ts';
 
 /** A pod annotation: how long its containers run before they exit 0 (`30s`, `5m`, `1h`), or `forever`. */
 export const runForAnnotation = 'racelab.dev/run-for';
+/** A pod annotation ("true"): its containers ignore SIGTERM and stop only when the grace period ends. */
+export const ignoreSigtermAnnotation = 'racelab.dev/ignore-sigterm';
 /** How long a Job's pod runs when it does not say (simulated time). */
 export const defaultJobPodRunMs = 5_000;
 
@@ -95,7 +99,11 @@ export class PodController {
   }
 
   /** The kubelet's final DELETE once the containers stopped. */
-  private async finishDeletion(pod: Pod): Promise<void> {
+  private async finishDeletion(pod: Pod): Promise<Result | void> {
+    if (pod.metadata.annotations?.[ignoreSigtermAnnotation] === 'true') {
+      const left = Date.parse(pod.metadata.deletionTimestamp ?? '') - this.clock.now();
+      if (left > 0) return { requeueAfterMs: left };
+    }
     await this.client.delete(podsIn(pod.metadata.namespace ?? ''), pod.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
   }
 
