@@ -7,9 +7,13 @@ import { systemRandom } from '../apiserver/machinery/random.ts';
 import { capsuleControllerProcess } from '../controllers/capsule/globaltenantresource.ts';
 import { newCapiControllerManager } from '../controllers/clusterapi/manager.ts';
 import { deviceTaintEvictionProcess } from '../controllers/devicetainteviction/controller.ts';
+import { kwokProcess } from '../controllers/kwok/manager.ts';
+import { simulatedNodes } from '../controllers/kwok/node.ts';
 import { managerProcess, Supervisor, type ProcessSpec } from '../controllers/runtime/supervisor.ts';
+import { schedulerProcess } from '../controllers/scheduler/manager.ts';
 
-export const controllerNames = ['clusterapi', 'devicetainteviction', 'capsule'] as const;
+/** Every controller process, in start order; kwok is the simulated nodes' agent, scheduler kube-scheduler. */
+export const controllerNames = ['kwok', 'scheduler', 'clusterapi', 'devicetainteviction', 'capsule'] as const;
 export type ControllerName = (typeof controllerNames)[number];
 
 export interface ControllersOptions {
@@ -18,7 +22,11 @@ export interface ControllersOptions {
   only?: readonly ControllerName[];
   logger: Logger;
   clock?: Clock;
+  /** Simulated nodes (node-1 … node-N) the kwok agent runs; default defaultNodeCount. */
+  nodes?: number;
 }
+
+export const defaultNodeCount = 2;
 
 export interface RunningControllers {
   supervisors: Map<ControllerName, Supervisor>;
@@ -28,6 +36,10 @@ export interface RunningControllers {
 function specFor(name: ControllerName, opts: ControllersOptions, clock: Clock): ProcessSpec {
   const logger = opts.logger.child({ component: name });
   switch (name) {
+    case 'kwok':
+      return kwokProcess({ kc: opts.kc, clock, nodes: simulatedNodes(opts.nodes ?? defaultNodeCount), logger });
+    case 'scheduler':
+      return schedulerProcess({ kc: opts.kc, clock, logger });
     case 'clusterapi':
       return managerProcess('capi-controller-manager', () => newCapiControllerManager({ kc: opts.kc, clock, random: systemRandom(), fixed: opts.fixed, logger }).manager);
     case 'devicetainteviction':
@@ -58,6 +70,14 @@ export function startControllers(opts: ControllersOptions): RunningControllers {
       await Promise.all([...supervisors.values()].map((s) => s.stop()));
     },
   };
+}
+
+/** --nodes: a count from 0 to 250 (each node gets 10.0.0.i and 10.244.i.0/24). */
+export function parseNodes(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 250) throw new Error(`--nodes must be a whole number from 0 to 250, not "${value}"`);
+  return n;
 }
 
 export function parseOnly(value: string | undefined): ControllerName[] | undefined {

@@ -9,12 +9,13 @@ export interface ControllersCommandOptions {
   server?: string;
   fixed: boolean;
   only?: ControllerName[];
+  nodes?: number;
 }
 
 export async function runControllers(opts: ControllersCommandOptions): Promise<void> {
   const logger = createLogger({ name: 'controller-manager' });
   const kc = opts.server ? ActorKubeConfig.forServer(opts.server, 'controller-manager') : ActorKubeConfig.from(kubeConfigFromFile(opts.kubeconfig as string), 'controller-manager');
-  const running = startControllers({ kc, fixed: opts.fixed, only: opts.only, logger });
+  const running = startControllers({ kc, fixed: opts.fixed, only: opts.only, logger, nodes: opts.nodes });
   console.log(`racelab controller manager running ${[...running.supervisors.keys()].join(', ')} against ${kc.getCurrentCluster()?.server}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

@@ -1,5 +1,6 @@
-// The small demo world `racelab up` seeds: a Cluster with a MachineSet, a node with a DRA driver and a
-// device in use by a pod, and a Capsule tenant with a GlobalTenantResource.
+// The small demo world `racelab up` seeds: a Cluster with a MachineSet, a DRA driver on node-1 (one of the
+// simulated nodes) and a device in use by a pod running there, and a Capsule tenant with a
+// GlobalTenantResource.
 import type * as k8s from '@kubernetes/client-node';
 import type { Clock } from '../apiserver/machinery/clock.ts';
 import type { Logger } from '../apiserver/machinery/log.ts';
@@ -7,6 +8,7 @@ import type { KubeObject } from '../apiserver/machinery/object.ts';
 import { isAlreadyExists, KubeClient, type ResourceRef } from '../clients/kube/client.ts';
 import { background, withCancel } from '../controllers/runtime/concurrency.ts';
 import { FakeDriver } from '../controllers/kubelet/fakedriver.ts';
+import { ignoreSigtermAnnotation } from '../controllers/kwok/pod.ts';
 import { RegistrationHandler } from '../controllers/kubelet/registration.ts';
 
 export const demoNode = 'node-1';
@@ -78,8 +80,9 @@ export async function seedDemo(kc: k8s.KubeConfig): Promise<void> {
   const pod = await ensure(c, ref('', 'v1', 'pods', 'default'), {
     apiVersion: 'v1',
     kind: 'Pod',
-    // A Job's tracking finalizer keeps the evicted pod readable (Terminating): racelab has no kubelet.
-    metadata: { name: 'trainer', labels: { app: 'trainer' }, finalizers: ['batch.kubernetes.io/job-tracking'] },
+    // Bound to node-1, where the simulated kubelet runs it. Its container ignores SIGTERM, so an eviction
+    // leaves it Terminating for its 30 s grace period before the node agent removes it.
+    metadata: { name: 'trainer', labels: { app: 'trainer' }, annotations: { [ignoreSigtermAnnotation]: 'true' } },
     spec: { nodeName: demoNode, containers: [{ name: 'train', image: 'busybox:1.36' }], resourceClaims: [{ name: 'gpu', resourceClaimName: 'trainer-gpu' }] },
   });
   const claims = ref('resource.k8s.io', 'v1beta1', 'resourceclaims', 'default');

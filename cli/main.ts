@@ -35,12 +35,13 @@ program
   .option('--kubeconfig <file>', 'kubeconfig of the server')
   .option('--server <url>', 'the server URL, instead of a kubeconfig')
   .option('--variant <variant>', 'fixed or buggy', 'fixed')
-  .option('--only <names>', 'comma-separated: clusterapi, devicetainteviction, capsule')
-  .action(async (o: { kubeconfig?: string; server?: string; variant: string; only?: string }) => {
+  .option('--only <names>', 'comma-separated: kwok, scheduler, clusterapi, devicetainteviction, capsule')
+  .option('--nodes <n>', 'simulated nodes the kwok agent runs', '2')
+  .action(async (o: { kubeconfig?: string; server?: string; variant: string; only?: string; nodes: string }) => {
     if (!o.kubeconfig && !o.server) throw new InvalidArgumentError('give --kubeconfig FILE or --server URL');
-    const { parseOnly } = await import('./controllers.ts');
+    const { parseNodes, parseOnly } = await import('./controllers.ts');
     const { runControllers } = await import('./controllersprocess.ts');
-    await runControllers({ kubeconfig: o.kubeconfig, server: o.server, fixed: variantFixed(o.variant), only: parseOnly(o.only) });
+    await runControllers({ kubeconfig: o.kubeconfig, server: o.server, fixed: variantFixed(o.variant), only: parseOnly(o.only), nodes: parseNodes(o.nodes) });
   });
 
 program
@@ -51,11 +52,12 @@ program
   .option('--kubeconfig <file>', 'write a kubeconfig to this file')
   .option('--empty', 'do not seed the demo world')
   .option('--variant <variant>', 'fixed or buggy controllers', 'fixed')
-  .option('--only <names>', 'comma-separated: clusterapi, devicetainteviction, capsule')
-  .action(async (o: { port: number; host: string; kubeconfig?: string; empty?: boolean; variant: string; only?: string }) => {
-    const { parseOnly } = await import('./controllers.ts');
+  .option('--only <names>', 'comma-separated: kwok, scheduler, clusterapi, devicetainteviction, capsule')
+  .option('--nodes <n>', 'simulated nodes (node-1 … node-N)', '2')
+  .action(async (o: { port: number; host: string; kubeconfig?: string; empty?: boolean; variant: string; only?: string; nodes: string }) => {
+    const { parseNodes, parseOnly } = await import('./controllers.ts');
     const { up } = await import('./up.ts');
-    await up({ port: o.port, host: o.host, kubeconfig: o.kubeconfig, empty: o.empty, fixed: variantFixed(o.variant), only: parseOnly(o.only) });
+    await up({ port: o.port, host: o.host, kubeconfig: o.kubeconfig, empty: o.empty, fixed: variantFixed(o.variant), only: parseOnly(o.only), nodes: parseNodes(o.nodes) });
   });
 
 program

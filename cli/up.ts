@@ -16,6 +16,8 @@ export interface UpOptions {
   empty?: boolean;
   fixed: boolean;
   only?: ControllerName[];
+  /** Simulated nodes; default 2. */
+  nodes?: number;
 }
 
 export async function up(opts: UpOptions): Promise<void> {
@@ -23,7 +25,7 @@ export async function up(opts: UpOptions): Promise<void> {
   const clock = new RealClock();
   const server = await startApiServer({ port: opts.port, host: opts.host, logger: logger.child({ component: 'apiserver' }), clock });
   if (opts.kubeconfig) writeFileSync(opts.kubeconfig, kubeconfigYaml(server.url, 'admin'));
-  const controllers = startControllers({ kc: ActorKubeConfig.forServer(server.url, 'controller-manager'), fixed: opts.fixed, only: opts.only, logger, clock });
+  const controllers = startControllers({ kc: ActorKubeConfig.forServer(server.url, 'controller-manager'), fixed: opts.fixed, only: opts.only, logger, clock, nodes: opts.nodes });
   let stopNode: (() => Promise<void>) | undefined;
   if (!opts.empty) {
     await seedDemo(ActorKubeConfig.forServer(server.url, 'racelab-demo'));
