@@ -56,6 +56,22 @@ function taintString(t: Taint): string {
   return `{${t.key}: ${t.value ?? ''}}`;
 }
 
+/** schedutil.DefaultMilliCPURequest and DefaultMemoryRequest, in milli-units. */
+export const DefaultMilliCPURequest = 100;
+export const DefaultMemoryRequest = 200 * 1024 * 1024 * 1000;
+
+/** schedutil.GetNonzeroRequests per container, summed. */
+function nonZeroRequests(pod: Pod): Map<string, number> {
+  let cpu = 0;
+  let memory = 0;
+  for (const c of pod.spec.containers) {
+    const r = c.resources?.requests ?? {};
+    cpu += r.cpu !== undefined ? milliValue(r.cpu) : DefaultMilliCPURequest;
+    memory += r.memory !== undefined ? milliValue(r.memory) : DefaultMemoryRequest;
+  }
+  return new Map([['cpu', cpu], ['memory', memory]]);
+}
+
 export function needsScheduling(pod: Pod): boolean {
   return !pod.spec.nodeName && (pod.spec.schedulerName ?? DefaultSchedulerName) === schedulerName && !pod.metadata.deletionTimestamp && !IsPodTerminal(pod);
 }
@@ -129,14 +145,27 @@ export class Scheduler {
     return undefined;
   }
 
-  /** NodeResourcesFit's LeastAllocated score: the mean free share of cpu and memory, 0–100. */
-  private score(node: Node, requests: Map<string, number>): number {
+  /**
+   * NodeResourcesFit's LeastAllocated score: the mean free share of cpu and memory, 0–100, counting a
+   * container without a request as schedutil's non-zero defaults (100m CPU, 200 MB memory), so that
+   * pods without requests still spread.
+   */
+  private score(node: Node, pod: Pod): number {
     const allocatable = node.status?.allocatable ?? {};
-    const used = this.requested(node.metadata.name ?? '').requests;
+    const used = new Map<string, number>();
+    const add = (p: Pod): void => {
+      for (const [k, v] of nonZeroRequests(p)) used.set(k, (used.get(k) ?? 0) + v);
+    };
+    for (const p of this.pods.lister().list()) if (p.spec.nodeName === node.metadata.name && !IsPodTerminal(p)) add(p);
+    for (const [key, a] of this.assumed) if (a.node === node.metadata.name) {
+      const p = this.pods.lister().get(key);
+      if (p && !p.spec.nodeName) add(p);
+    }
+    add(pod);
     let sum = 0;
     for (const r of ['cpu', 'memory']) {
       const cap = milliValue(allocatable[r]);
-      const req = (used.get(r) ?? 0) + (requests.get(r) ?? 0);
+      const req = used.get(r) ?? 0;
       sum += cap === 0 || req > cap ? 0 : ((cap - req) * 100) / cap;
     }
     return sum / 2;
@@ -157,7 +186,7 @@ export class Scheduler {
         reasons.push(reason);
         continue;
       }
-      const score = this.score(node, requests);
+      const score = this.score(node, pod);
       if (!best || score > best.score) best = { node, score };
     }
     if (!best) return this.handleSchedulingFailure(pod, fitErrorMessage(nodes.length, reasons));
