@@ -55,3 +55,41 @@ test('racelab up: the demo trainer pod runs on node-1 with its GPU claim', { ski
   const nodes = parseTable(await ok(['get', 'nodes']));
   assert.deepEqual(nodes.map((r) => `${r.NAME} ${r.STATUS}`), ['node-1 Ready', 'node-2 Ready']);
 });
+
+test('kubectl create deployment, rollout status, scale, set image, rollout history and undo', { skip }, async (t) => {
+  const ok = await upWorld(t, ['--empty', '--only', 'kwok,scheduler,replicaset,deployment']);
+  await ok(['create', 'deployment', 'web', '--image=nginx', '--replicas=3']);
+  assert.match(await ok(['rollout', 'status', 'deploy/web', '--timeout=60s']), /deployment "web" successfully rolled out/);
+  const pods = parseTable(await ok(['get', 'pods', '-o', 'wide']));
+  assert.equal(pods.length, 3);
+  assert.ok(pods.every((p) => p.STATUS === 'Running' && /^node-[12]$/.test(p.NODE ?? '')), JSON.stringify(pods));
+  const first = await ok(['get', 'rs', '-o', 'jsonpath={.items[0].metadata.name}']);
+  assert.match(first, /^web-[bcdfghjklmnpqrstvwxz2456789]+$/);
+
+  await ok(['scale', 'deploy/web', '--replicas=5']);
+  await eventually('five Running pods', async () => (parseTable(await ok(['get', 'pods'])).filter((p) => p.STATUS === 'Running').length === 5 ? true : undefined));
+  await ok(['scale', 'deploy/web', '--replicas=2']);
+  assert.match(await ok(['rollout', 'status', 'deploy/web', '--timeout=60s']), /successfully rolled out/);
+  await eventually('two pods left', async () => (parseTable(await ok(['get', 'pods'])).length === 2 ? true : undefined));
+
+  await ok(['set', 'image', 'deploy/web', 'nginx=nginx:1.27']);
+  assert.match(await ok(['rollout', 'status', 'deploy/web', '--timeout=60s']), /successfully rolled out/);
+  const rss = parseTable(await ok(['get', 'rs']));
+  assert.equal(rss.length, 2);
+  assert.deepEqual(rss.map((r) => r.DESIRED).sort(), ['0', '2']);
+  const history = await ok(['rollout', 'history', 'deploy/web']);
+  assert.match(history, /^1\s/m);
+  assert.match(history, /^2\s/m);
+  assert.equal(await ok(['get', 'deploy', 'web', '-o', 'jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}']), '2');
+
+  await ok(['rollout', 'undo', 'deploy/web']);
+  assert.match(await ok(['rollout', 'status', 'deploy/web', '--timeout=60s']), /successfully rolled out/);
+  assert.equal(await ok(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']), 'nginx');
+  assert.equal(await ok(['get', 'rs', first, '-o', 'jsonpath={.spec.replicas} {.metadata.annotations.deployment\\.kubernetes\\.io/revision}']), '2 3');
+  const images = await eventually('pods back on nginx', async () => {
+    const out = await ok(['get', 'pods', '-o', 'jsonpath={range .items[*]}{.spec.containers[0].image}{" "}{.status.phase}{"\\n"}{end}']);
+    const lines = out.trim().split('\n');
+    return lines.length === 2 && lines.every((l) => l === 'nginx Running') ? lines : undefined;
+  });
+  assert.equal(images.length, 2);
+});
