@@ -279,18 +279,15 @@ export class DeploymentController {
 }
 
 /**
- * deploymentutil.SetDeploymentCondition with a lastUpdateTime on every change of reason or message and a
- * lastTransitionTime only when the status changes. Returns undefined when nothing changed.
+ * deploymentutil.SetDeploymentCondition: a condition that changed is removed and appended (so the last
+ * changed comes last), keeping lastTransitionTime when only the reason or message changed. Returns
+ * undefined when nothing changed.
  */
 export function setCondition(conditions: readonly DeploymentCondition[] | undefined, c: Omit<DeploymentCondition, 'lastUpdateTime' | 'lastTransitionTime'>, now: string): DeploymentCondition[] | undefined {
-  const list = [...(conditions ?? [])];
-  const i = list.findIndex((x) => x.type === c.type);
-  const old = i < 0 ? undefined : list[i];
+  const old = (conditions ?? []).find((x) => x.type === c.type);
   if (old && old.status === c.status && old.reason === c.reason && old.message === c.message) return undefined;
   const next: DeploymentCondition = { ...c, lastUpdateTime: now, lastTransitionTime: old && old.status === c.status ? (old.lastTransitionTime ?? now) : now };
-  if (i < 0) list.push(next);
-  else list[i] = next;
-  return list;
+  return [...(conditions ?? []).filter((x) => x.type !== c.type), next];
 }
 
 export interface DeploymentProcessOptions {
