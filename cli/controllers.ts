@@ -11,6 +11,7 @@ import { kwokProcess } from '../controllers/kwok/manager.ts';
 import { simulatedNodes } from '../controllers/kwok/node.ts';
 import { deploymentProcess } from '../controllers/deployment/deployment.ts';
 import { replicaSetProcess } from '../controllers/replicaset/replicaset.ts';
+import { jobProcess } from '../controllers/job/job.ts';
 import { endpointsProcess } from '../controllers/endpoint/endpoints.ts';
 import { endpointSliceProcess } from '../controllers/endpointslice/endpointslice.ts';
 import { serviceAccountsProcess } from '../controllers/serviceaccount/serviceaccount.ts';
@@ -18,7 +19,7 @@ import { managerProcess, Supervisor, type ProcessSpec } from '../controllers/run
 import { schedulerProcess } from '../controllers/scheduler/manager.ts';
 
 /** Every controller process, in start order; kwok is the simulated nodes' agent, scheduler kube-scheduler. */
-export const controllerNames = ['kwok', 'scheduler', 'replicaset', 'deployment', 'endpoint', 'endpointslice', 'serviceaccount', 'clusterapi', 'devicetainteviction', 'capsule'] as const;
+export const controllerNames = ['kwok', 'scheduler', 'replicaset', 'deployment', 'job', 'endpoint', 'endpointslice', 'serviceaccount', 'clusterapi', 'devicetainteviction', 'capsule'] as const;
 export type ControllerName = (typeof controllerNames)[number];
 
 export interface ControllersOptions {
@@ -49,6 +50,8 @@ function specFor(name: ControllerName, opts: ControllersOptions, clock: Clock): 
       return replicaSetProcess({ kc: opts.kc, clock, logger });
     case 'deployment':
       return deploymentProcess({ kc: opts.kc, clock, logger });
+    case 'job':
+      return jobProcess({ kc: opts.kc, clock, logger });
     case 'endpoint':
       return endpointsProcess({ kc: opts.kc, clock, logger });
     case 'endpointslice':

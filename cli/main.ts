@@ -35,7 +35,7 @@ program
   .option('--kubeconfig <file>', 'kubeconfig of the server')
   .option('--server <url>', 'the server URL, instead of a kubeconfig')
   .option('--variant <variant>', 'fixed or buggy', 'fixed')
-  .option('--only <names>', 'comma-separated: kwok, scheduler, replicaset, deployment, endpoint, endpointslice, serviceaccount, clusterapi, devicetainteviction, capsule')
+  .option('--only <names>', 'comma-separated: kwok, scheduler, replicaset, deployment, job, endpoint, endpointslice, serviceaccount, clusterapi, devicetainteviction, capsule')
   .option('--nodes <n>', 'simulated nodes the kwok agent runs', '2')
   .action(async (o: { kubeconfig?: string; server?: string; variant: string; only?: string; nodes: string }) => {
     if (!o.kubeconfig && !o.server) throw new InvalidArgumentError('give --kubeconfig FILE or --server URL');
@@ -52,7 +52,7 @@ program
   .option('--kubeconfig <file>', 'write a kubeconfig to this file')
   .option('--empty', 'do not seed the demo world')
   .option('--variant <variant>', 'fixed or buggy controllers', 'fixed')
-  .option('--only <names>', 'comma-separated: kwok, scheduler, replicaset, deployment, endpoint, endpointslice, serviceaccount, clusterapi, devicetainteviction, capsule')
+  .option('--only <names>', 'comma-separated: kwok, scheduler, replicaset, deployment, job, endpoint, endpointslice, serviceaccount, clusterapi, devicetainteviction, capsule')
   .option('--nodes <n>', 'simulated nodes (node-1 … node-N)', '2')
   .action(async (o: { port: number; host: string; kubeconfig?: string; empty?: boolean; variant: string; only?: string; nodes: string }) => {
     const { parseNodes, parseOnly } = await import('./controllers.ts');
