@@ -3,7 +3,7 @@
 // trainer runs on node-1.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventually, findOnPath, Kubectl, parseTable, startRacelabProcess, tempDir } from './testing/kubectl.ts';
+import { eventually, findOnPath, Kubectl, parseTable, startRacelabProcess, tempDir, writeManifest } from './testing/kubectl.ts';
 
 const kubectlBinary = findOnPath('kubectl');
 const skip = kubectlBinary ? false : 'kubectl is not on PATH';
@@ -92,4 +92,27 @@ test('kubectl create deployment, rollout status, scale, set image, rollout histo
     return lines.length === 2 && lines.every((l) => l === 'nginx Running') ? lines : undefined;
   });
   assert.equal(images.length, 2);
+});
+
+test('a Job with completions 3 reaches Complete; a Service gets Endpoints and an EndpointSlice with the pod IPs', { skip }, async (t) => {
+  const ok = await upWorld(t, ['--empty']);
+  const tmp = tempDir('racelab-job-');
+  t.after(() => tmp.remove());
+  await ok(['apply', '-f', writeManifest(tmp.dir, 'job', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'pi', namespace: 'default' }, spec: { completions: 3, parallelism: 3, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'pi', image: 'busybox' }] } } } })]);
+  await ok(['create', 'deployment', 'web', '--image=nginx', '--replicas=2', '--port=80']);
+  await ok(['expose', 'deployment', 'web', '--port=80']);
+  assert.match(await ok(['wait', '--for=condition=Complete', 'job/pi', '--timeout=60s']), /job.batch\/pi condition met/);
+  assert.equal(await ok(['get', 'job', 'pi', '-o', 'jsonpath={.status.succeeded}']), '3');
+  const ips = await eventually('two web pods Running', async () => {
+    const out = (await ok(['get', 'pods', '-l', 'app=web', '--field-selector', 'status.phase=Running', '-o', 'jsonpath={.items[*].status.podIP}'])).split(' ').filter(Boolean);
+    return out.length === 2 ? out.sort() : undefined;
+  });
+  const endpoints = await eventually('Endpoints with both IPs', async () => {
+    const out = (await ok(['get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[*].addresses[*].ip}'])).split(' ').filter(Boolean).sort();
+    return out.length === 2 ? out : undefined;
+  });
+  assert.deepEqual(endpoints, ips);
+  const sliced = (await ok(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'jsonpath={.items[*].endpoints[*].addresses[0]}'])).split(' ').filter(Boolean).sort();
+  assert.deepEqual(sliced, ips);
+  assert.equal(await ok(['get', 'serviceaccount', 'default', '-n', 'kube-public', '-o', 'name']), 'serviceaccount/default\n');
 });
