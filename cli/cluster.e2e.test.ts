@@ -1,6 +1,6 @@
 // `racelab up` as a user meets it, through kubectl 1.32: the simulated nodes are Ready, the scheduler binds
 // a pod that kubectl runs, the node agent runs it and finishes its graceful deletion; the demo world's DRA
-// trainer runs on node-1.
+// trainer Job's pod runs on node-1 and is evicted through its tainted GPU.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { eventually, findOnPath, Kubectl, parseTable, startRacelabProcess, tempDir, writeManifest } from './testing/kubectl.ts';
@@ -45,15 +45,26 @@ test('racelab up --nodes 3: Ready nodes; kubectl run is scheduled and Running; k
   assert.equal(await ok(['get', 'leases', '-n', 'kube-node-lease', '-o', 'jsonpath={.items[*].metadata.name}']), 'node-1 node-2 node-3');
 });
 
-test('racelab up: the demo trainer pod runs on node-1 with its GPU claim', { skip }, async (t) => {
+test('racelab up: the pod of the demo trainer Job runs on node-1 with its GPU; a DeviceTaintRule evicts it', { skip }, async (t) => {
   const ok = await upWorld(t, []);
+  const sel = ['-l', 'job-name=trainer'];
   const phase = await eventually('trainer Running', async () => {
-    const p = await ok(['get', 'pod', 'trainer', '-o', 'jsonpath={.spec.nodeName} {.status.phase} {.status.podIP}']);
+    const p = await ok(['get', 'pods', ...sel, '-o', 'jsonpath={.items[*].spec.nodeName} {.items[*].status.phase} {.items[*].status.podIP}']);
     return / Running /.test(p) ? p : undefined;
   });
   assert.match(phase, /^node-1 Running 10\.244\.1\.\d+$/);
+  const name = await ok(['get', 'pods', ...sel, '-o', 'jsonpath={.items[0].metadata.name}']);
+  assert.equal(await ok(['get', 'resourceclaim', 'trainer-gpu', '-o', 'jsonpath={.status.reservedFor[0].name}']), name);
   const nodes = parseTable(await ok(['get', 'nodes']));
   assert.deepEqual(nodes.map((r) => `${r.NAME} ${r.STATUS}`), ['node-1 Ready', 'node-2 Ready']);
+  const tmp = tempDir('racelab-taint-');
+  t.after(() => tmp.remove());
+  await ok(['apply', '-f', writeManifest(tmp.dir, 'taint', { apiVersion: 'resource.k8s.io/v1alpha3', kind: 'DeviceTaintRule', metadata: { name: 'gpu-0-broken' }, spec: { deviceSelector: { driver: 'gpu.racelab.dev', pool: 'node-1', device: 'gpu-0' }, taint: { key: 'racelab.dev/broken', value: 'true', effect: 'NoExecute' } } })]);
+  const described = await eventually('the pod Terminating with the Event', async () => {
+    const out = await ok(['describe', 'pod', name]);
+    return /Terminating/.test(out) && /Marking for deletion/.test(out) ? out : undefined;
+  });
+  assert.match(described, /DeviceTaintManagerEviction/);
 });
 
 test('kubectl create deployment, rollout status, scale, set image, rollout history and undo', { skip }, async (t) => {

@@ -28,7 +28,7 @@ export async function up(opts: UpOptions): Promise<void> {
   const controllers = startControllers({ kc: ActorKubeConfig.forServer(server.url, 'controller-manager'), fixed: opts.fixed, only: opts.only, logger, clock, nodes: opts.nodes });
   let stopNode: (() => Promise<void>) | undefined;
   if (!opts.empty) {
-    await seedDemo(ActorKubeConfig.forServer(server.url, 'racelab-demo'));
+    await seedDemo(ActorKubeConfig.forServer(server.url, 'racelab-demo'), clock);
     stopNode = await startNodeAgent(ActorKubeConfig.forServer(server.url, 'kubelet-node-1'), clock, logger);
   }
   console.log(`racelab control plane listening on ${server.url}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type * as k8s from '@kubernetes/client-node';
 import { FakeClock } from '../machinery/clock.ts';
-import { statusOf, testServer } from '../../testing/server.ts';
+import { mergePatch, statusOf, testServer } from '../../testing/server.ts';
 
 const pod = (name: string, nodeName?: string, grace?: number): k8s.V1Pod => ({
   metadata: { name },
@@ -81,5 +81,18 @@ describe('pod graceful deletion', () => {
     assert.equal(zero.metadata?.deletionGracePeriodSeconds, 0);
     assert.deepEqual(zero.metadata?.finalizers, ['racelab.dev/hold']);
     assert.equal(await gone(core, 'held'), false);
+  });
+
+  it('removing the last finalizer while the grace period runs keeps the pod (ShouldDeleteDuringUpdate)', async (t) => {
+    const s = await testServer(t, { clock: new FakeClock() });
+    const core = s.core();
+    await core.createNamespacedPod({ namespace: 'default', body: { ...pod('job-pod', 'node-1'), metadata: { name: 'job-pod', finalizers: ['batch.kubernetes.io/job-tracking'] } } });
+    await core.deleteNamespacedPod({ name: 'job-pod', namespace: 'default' });
+    await core.patchNamespacedPod({ name: 'job-pod', namespace: 'default', body: { metadata: { finalizers: null } } }, mergePatch);
+    const still = await core.readNamespacedPod({ name: 'job-pod', namespace: 'default' });
+    assert.equal(still.metadata?.finalizers, undefined);
+    assert.equal(still.metadata?.deletionGracePeriodSeconds, 30);
+    await core.deleteNamespacedPod({ name: 'job-pod', namespace: 'default', gracePeriodSeconds: 0 });
+    assert.equal(await gone(core, 'job-pod'), true);
   });
 });

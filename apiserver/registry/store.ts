@@ -432,7 +432,9 @@ export class ResourceStore {
       if (ownership === 'applied') this.setManagedFields(result, applied);
       else this.setManagedFields(result, updateManagedFields(current, result, opts.fieldManager ?? '', this.managedFieldsOptions(opts.subresource === 'finalize' ? undefined : opts.subresource, opts)));
       if (jsonEqual(result, current)) return undefined;
-      if (current.metadata.deletionTimestamp && (result.metadata.finalizers ?? []).length === 0 && this.finalizersEmpty(result)) {
+      // ShouldDeleteDuringUpdate: only once no grace period is pending (a pod on a node waits for its kubelet).
+      const graceDone = (current.metadata.deletionGracePeriodSeconds ?? 0) === 0;
+      if (current.metadata.deletionTimestamp && graceDone && (result.metadata.finalizers ?? []).length === 0 && this.finalizersEmpty(result)) {
         throw new EmptiedFinalizers(current);
       }
       return result;
