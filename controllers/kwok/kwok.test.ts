@@ -108,6 +108,27 @@ test('a pod whose containers ignore SIGTERM stays Terminating until its grace pe
   assert.ok(c.clock.now() - start >= 20_000, 'not before the deletionTimestamp');
 });
 
+test('deleting a namespace removes its running pods once the node agent finished them, then the namespace', async (t) => {
+  const c = await testCluster(t, { scheduler: false });
+  const nsRef = { group: '', version: 'v1', plural: 'namespaces' };
+  await c.client.create(nsRef, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } } as KubeObject);
+  await c.client.create(podsIn('team'), pod('a', 'node-1'));
+  await c.client.create(podsIn('team'), pod('b', 'node-2'));
+  await c.until(async () => (await c.client.list<Pod>(podsIn('team'))).items.every((p) => p.status?.phase === 'Running'), 'Running');
+  await c.client.delete(nsRef, 'team');
+  await c.until(async () => {
+    try {
+      await c.client.get(nsRef, 'team');
+      return false;
+    } catch (e) {
+      if (isNotFound(e)) return true;
+      throw e;
+    }
+  }, 'the namespace gone');
+  const finals = c.server.recorder.history.entries().filter((e) => e.type === 'request' && e.verb === 'delete' && e.resource === 'pods' && e.actor === 'kwok-controller');
+  assert.equal(finals.length, 2, 'each pod finished by the node agent');
+});
+
 test('parseRunFor reads Go-style durations and forever', () => {
   assert.equal(parseRunFor('1m30s'), 90_000);
   assert.equal(parseRunFor('250ms'), 250);
