@@ -7,7 +7,16 @@ import { systemRandom } from '../apiserver/machinery/random.ts';
 import { capsuleControllerProcess } from '../controllers/capsule/globaltenantresource.ts';
 import { newCapiControllerManager } from '../controllers/clusterapi/manager.ts';
 import { deviceTaintEvictionProcess } from '../controllers/devicetainteviction/controller.ts';
+import { kwokProcess } from '../controllers/kwok/manager.ts';
+import { simulatedNodes } from '../controllers/kwok/node.ts';
+import { deploymentProcess } from '../controllers/deployment/deployment.ts';
+import { replicaSetProcess } from '../controllers/replicaset/replicaset.ts';
+import { jobProcess } from '../controllers/job/job.ts';
+import { endpointsProcess } from '../controllers/endpoint/endpoints.ts';
+import { endpointSliceProcess } from '../controllers/endpointslice/endpointslice.ts';
+import { serviceAccountsProcess } from '../controllers/serviceaccount/serviceaccount.ts';
 import { managerProcess, Supervisor, type ProcessSpec } from '../controllers/runtime/supervisor.ts';
+import { schedulerProcess } from '../controllers/scheduler/manager.ts';
 
 import { controllerNames, type ControllerName } from './controllernames.ts';
 
@@ -19,7 +28,11 @@ export interface ControllersOptions {
   only?: readonly ControllerName[];
   logger: Logger;
   clock?: Clock;
+  /** Simulated nodes (node-1 … node-N) the kwok agent runs; default defaultNodeCount. */
+  nodes?: number;
 }
+
+export const defaultNodeCount = 2;
 
 export interface RunningControllers {
   supervisors: Map<ControllerName, Supervisor>;
@@ -29,6 +42,22 @@ export interface RunningControllers {
 function specFor(name: ControllerName, opts: ControllersOptions, clock: Clock): ProcessSpec {
   const logger = opts.logger.child({ component: name });
   switch (name) {
+    case 'kwok':
+      return kwokProcess({ kc: opts.kc, clock, nodes: simulatedNodes(opts.nodes ?? defaultNodeCount), logger });
+    case 'scheduler':
+      return schedulerProcess({ kc: opts.kc, clock, logger });
+    case 'replicaset':
+      return replicaSetProcess({ kc: opts.kc, clock, logger });
+    case 'deployment':
+      return deploymentProcess({ kc: opts.kc, clock, logger });
+    case 'job':
+      return jobProcess({ kc: opts.kc, clock, logger });
+    case 'endpoint':
+      return endpointsProcess({ kc: opts.kc, clock, logger });
+    case 'endpointslice':
+      return endpointSliceProcess({ kc: opts.kc, clock, logger });
+    case 'serviceaccount':
+      return serviceAccountsProcess({ kc: opts.kc, clock, logger });
     case 'clusterapi':
       return managerProcess('capi-controller-manager', () => newCapiControllerManager({ kc: opts.kc, clock, random: systemRandom(), fixed: opts.fixed, logger }).manager);
     case 'devicetainteviction':

@@ -1,5 +1,6 @@
-// The small demo world `racelab up` seeds: a Cluster with a MachineSet, a node with a DRA driver and a
-// device in use by a pod, and a Capsule tenant with a GlobalTenantResource.
+// The small demo world `racelab up` seeds: a Cluster with a MachineSet, a DRA driver on node-1 (one of the
+// simulated nodes) and a device in use by the pod of the `trainer` Job running there, and a Capsule tenant
+// with a GlobalTenantResource.
 import type * as k8s from '@kubernetes/client-node';
 import type { Clock } from '../apiserver/machinery/clock.ts';
 import type { Logger } from '../apiserver/machinery/log.ts';
@@ -7,6 +8,7 @@ import type { KubeObject } from '../apiserver/machinery/object.ts';
 import { isAlreadyExists, KubeClient, type ResourceRef } from '../clients/kube/client.ts';
 import { background, withCancel } from '../controllers/runtime/concurrency.ts';
 import { FakeDriver } from '../controllers/kubelet/fakedriver.ts';
+import { ignoreSigtermAnnotation, runForAnnotation } from '../controllers/kwok/pod.ts';
 import { RegistrationHandler } from '../controllers/kubelet/registration.ts';
 
 export const demoNode = 'node-1';
@@ -37,7 +39,11 @@ export async function startNodeAgent(kc: k8s.KubeConfig, clock: Clock, logger: L
   };
 }
 
-export async function seedDemo(kc: k8s.KubeConfig): Promise<void> {
+/** How long seeding waits for the trainer Job's pod (when the job controller does not run, it never comes). */
+const podWaitTries = 100;
+const podWaitStepMs = 50;
+
+export async function seedDemo(kc: k8s.KubeConfig, clock: Clock): Promise<void> {
   const c = new KubeClient(kc);
   // Cluster API: a Cluster, its infrastructure, and a MachineSet of two Machines.
   const capi = (plural: string) => ref('cluster.x-k8s.io', 'v1beta1', plural, 'default');
@@ -75,21 +81,34 @@ export async function seedDemo(kc: k8s.KubeConfig): Promise<void> {
   // DRA: the node, a device class, and a pod whose claim holds gpu-0 (the node agent publishes the slice).
   await ensure(c, ref('', 'v1', 'nodes'), { apiVersion: 'v1', kind: 'Node', metadata: { name: demoNode, labels: { 'kubernetes.io/hostname': demoNode } }, spec: {} });
   await ensure(c, ref('resource.k8s.io', 'v1beta1', 'deviceclasses'), { apiVersion: 'resource.k8s.io/v1beta1', kind: 'DeviceClass', metadata: { name: demoDriver }, spec: { selectors: [{ cel: { expression: `device.driver == "${demoDriver}"` } }] } });
-  const pod = await ensure(c, ref('', 'v1', 'pods', 'default'), {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    // A Job's tracking finalizer keeps the evicted pod readable (Terminating): racelab has no kubelet.
-    metadata: { name: 'trainer', labels: { app: 'trainer' }, finalizers: ['batch.kubernetes.io/job-tracking'] },
-    spec: { nodeName: demoNode, containers: [{ name: 'train', image: 'busybox:1.36' }], resourceClaims: [{ name: 'gpu', resourceClaimName: 'trainer-gpu' }] },
+  // The trainer is a Job whose pod runs on node-1 until it is stopped. Its container ignores SIGTERM, so an
+  // eviction leaves the pod Terminating for its 30 s grace period before the node agent removes it.
+  const job = await ensure(c, ref('batch', 'v1', 'jobs', 'default'), {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'trainer' },
+    spec: {
+      backoffLimit: 0,
+      template: {
+        metadata: { labels: { app: 'trainer' }, annotations: { [ignoreSigtermAnnotation]: 'true', [runForAnnotation]: 'forever' } },
+        spec: { restartPolicy: 'Never', nodeName: demoNode, containers: [{ name: 'train', image: 'busybox:1.36' }], resourceClaims: [{ name: 'gpu', resourceClaimName: 'trainer-gpu' }] },
+      },
+    },
   });
+  // The Job controller makes the pod; the claim is reserved for it once it exists.
+  let pod: KubeObject | undefined;
+  for (let i = 0; i < podWaitTries && !pod; i++) {
+    pod = (await c.list(ref('', 'v1', 'pods', 'default'), { labelSelector: `batch.kubernetes.io/controller-uid=${job.metadata.uid ?? ''}` })).items[0];
+    if (!pod) await clock.sleep(podWaitStepMs);
+  }
   const claims = ref('resource.k8s.io', 'v1beta1', 'resourceclaims', 'default');
   const claim = await ensure(c, claims, { apiVersion: 'resource.k8s.io/v1beta1', kind: 'ResourceClaim', metadata: { name: 'trainer-gpu' }, spec: { devices: { requests: [{ name: 'gpu', deviceClassName: demoDriver }] } } });
-  if (!claim.status) {
+  if (!claim.status && pod) {
     await c.updateStatus(claims, {
       ...claim,
       status: {
         allocation: { devices: { results: [{ request: 'gpu', driver: demoDriver, pool: demoNode, device: 'gpu-0' }] } },
-        reservedFor: [{ resource: 'pods', name: 'trainer', uid: pod.metadata.uid }],
+        reservedFor: [{ resource: 'pods', name: pod.metadata.name, uid: pod.metadata.uid }],
       },
     } as KubeObject);
   }

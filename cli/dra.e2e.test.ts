@@ -1,7 +1,7 @@
 // The device taint eviction controller against a long-lived `racelab serve`, as separate processes: a device
 // is tainted through kubectl with a DeviceTaintRule, the pod using it is evicted, and `kubectl describe pod`
-// shows the controller's Event. The pod carries a Job's tracking finalizer, so it stays Terminating and
-// readable after the eviction (racelab has no kubelet to finish graceful deletion).
+// shows the controller's Event. The pod is on node-1, so the eviction's DELETE only starts its graceful
+// deletion: it stays Terminating and readable (no node agent runs here to finish it).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { eventually, findOnPath, Kubectl, startRacelab, startRacelabProcess, tempDir, writeManifest } from './testing/kubectl.ts';
@@ -35,7 +35,7 @@ test('a DeviceTaintRule applied with kubectl evicts the pod; describe shows "Mar
       {
         apiVersion: 'v1',
         kind: 'Pod',
-        metadata: { name: 'trainer', namespace: 'default', finalizers: ['batch.kubernetes.io/job-tracking'] },
+        metadata: { name: 'trainer', namespace: 'default' },
         spec: { nodeName: 'node-1', containers: [{ name: 'train', image: 'busybox:1.36' }], resourceClaims: [{ name: 'gpu', resourceClaimName: 'trainer-gpu' }] },
       },
       { apiVersion: 'resource.k8s.io/v1beta1', kind: 'ResourceClaim', metadata: { name: 'trainer-gpu', namespace: 'default' }, spec: { devices: { requests: [{ name: 'gpu', deviceClassName: driver }] } } },

@@ -26,6 +26,7 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
   const portOption = () => new Option('--port <port>', 'port to listen on, 0 to 65535 (0: any free port)').argParser(port).default(6443);
   const hostOption = () => new Option('--host <host>', 'address to bind (0.0.0.0: every interface)').default('127.0.0.1');
   const onlyOption = () => new Option('--only <names>', `comma-separated subset of: ${controllerNames.join(', ')}`).argParser(listOf(controllerNames));
+  const nodesOption = (what: string) => new Option('--nodes <n>', `${what}, 0 to 250 (node-1 … node-N)`).argParser(atMost(250, atLeast(0, '--nodes'), '--nodes')).default(2);
   const fixedOrBuggy = (what: string) => new Option('--variant <variant>', `${what}: fixed or buggy`).argParser(oneOf(['fixed', 'buggy'] as const)).default('fixed');
 
   /** The access flags of serve and up (cli/access.ts). */
@@ -60,10 +61,11 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--server <url>', 'the server URL, instead of a kubeconfig', url)
     .addOption(fixedOrBuggy('controller variant'))
     .addOption(onlyOption())
-    .action(async (o: { kubeconfig?: string; server?: string; variant: 'fixed' | 'buggy'; only?: (typeof controllerNames)[number][] }) => {
+    .addOption(nodesOption('simulated nodes the kwok agent runs'))
+    .action(async (o: { kubeconfig?: string; server?: string; variant: 'fixed' | 'buggy'; only?: (typeof controllerNames)[number][]; nodes: number }) => {
       if (!o.kubeconfig && !o.server) throw new CliError('racelab controllers needs a server: give --kubeconfig FILE or --server URL', 'racelab controllers --server http://127.0.0.1:6443');
       const { runControllers } = await import('./controllersprocess.ts');
-      await runControllers({ kubeconfig: o.kubeconfig, server: o.server, fixed: o.variant === 'fixed', only: o.only });
+      await runControllers({ kubeconfig: o.kubeconfig, server: o.server, fixed: o.variant === 'fixed', only: o.only, nodes: o.nodes });
     });
 
   accessOptions(program.command('up'))
@@ -74,6 +76,7 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--empty', 'do not seed the demo world')
     .addOption(fixedOrBuggy('controller variant'))
     .addOption(onlyOption())
+    .addOption(nodesOption('simulated nodes'))
     .action(async (o: Omit<import('./up.ts').UpOptions, 'fixed' | 'only'> & { variant: 'fixed' | 'buggy'; only?: (typeof controllerNames)[number][] }) => {
       const { up } = await import('./up.ts');
       const { variant, only, ...rest } = o;
@@ -181,6 +184,15 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
       io.out(`${indexReports(dir)}\n`);
     });
   return program;
+}
+
+/** A parsed number that must also be at most `max`. */
+function atMost(max: number, parse: (v: string) => number, what: string): (v: string) => number {
+  return (v) => {
+    const n = parse(v);
+    if (n > max) throw new CliError(`${what} must be at most ${max}, got ${n}`, `${what} ${max}`);
+    return n;
+  };
 }
 
 /** `--shard I/N`: 0 ≤ I < N. */

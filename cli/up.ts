@@ -17,6 +17,8 @@ export interface UpOptions extends AccessFlags {
   empty?: boolean;
   fixed: boolean;
   only?: ControllerName[];
+  /** Simulated nodes; default 2. */
+  nodes?: number;
 }
 
 /** What to try next, printed once the control plane answers. */
@@ -53,10 +55,10 @@ export async function up(opts: UpOptions): Promise<void> {
   // With a token (or TLS) every in-process client uses the kubeconfig's credentials; its User-Agent names it.
   const secured = access.config.token !== undefined || access.config.tls !== undefined;
   const actorKc = (actor: string): ActorKubeConfig => (secured ? ActorKubeConfig.fromString(kubeconfig, actor) : ActorKubeConfig.forServer(server.url, actor));
-  const controllers = startControllers({ kc: actorKc('controller-manager'), fixed: opts.fixed, only: opts.only, logger, clock });
+  const controllers = startControllers({ kc: actorKc('controller-manager'), fixed: opts.fixed, only: opts.only, logger, clock, nodes: opts.nodes });
   let stopNode: (() => Promise<void>) | undefined;
   if (!opts.empty) {
-    await seedDemo(actorKc('racelab-demo'));
+    await seedDemo(actorKc('racelab-demo'), clock);
     stopNode = await startNodeAgent(actorKc('kubelet-node-1'), clock, logger);
   }
   console.log(`racelab control plane listening on ${access.clientUrl(server.url)}${opts.kubeconfig ? ` (kubeconfig: ${opts.kubeconfig})` : ''}`);

@@ -443,7 +443,9 @@ export class ResourceStore {
       if (ownership === 'applied') this.setManagedFields(result, applied);
       else this.setManagedFields(result, updateManagedFields(current, result, opts.fieldManager ?? '', this.managedFieldsOptions(opts.subresource === 'finalize' ? undefined : opts.subresource, opts)));
       if (jsonEqual(result, current)) return undefined;
-      if (current.metadata.deletionTimestamp && (result.metadata.finalizers ?? []).length === 0 && this.finalizersEmpty(result)) {
+      // ShouldDeleteDuringUpdate: only once no grace period is pending (a pod on a node waits for its kubelet).
+      const graceDone = (current.metadata.deletionGracePeriodSeconds ?? 0) === 0;
+      if (current.metadata.deletionTimestamp && graceDone && (result.metadata.finalizers ?? []).length === 0 && this.finalizersEmpty(result)) {
         throw new EmptiedFinalizers(current);
       }
       return result;
@@ -490,6 +492,12 @@ export class ResourceStore {
       // pod/storage BindingREST.assignPod: only spec.nodeName changes, and the pod is marked scheduled.
       const spec = isObject(input.spec) ? input.spec : {};
       next = { ...deepCopy(old), spec: { ...(isObject(old.spec) ? old.spec : {}), nodeName: spec.nodeName } };
+      // podutil.UpdatePodCondition(PodScheduled=True): a new or changed condition gets lastTransitionTime now.
+      const status = isObject(next.status) ? next.status : (next.status = {});
+      const conditions = Array.isArray(status.conditions) ? (status.conditions as Record<string, unknown>[]) : [];
+      const prev = conditions.find((c) => c.type === 'PodScheduled');
+      const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: prev?.status === 'True' ? prev.lastTransitionTime : rfc3339Seconds(this.deps.clock.now()) };
+      status.conditions = prev ? conditions.map((c) => (c === prev ? scheduled : c)) : [...conditions, scheduled];
     } else if (subresource === 'status') {
       if (!this.info.builtin) {
         // customresource/status_strategy.go: the whole old object, with only status replaced.
@@ -545,28 +553,39 @@ export class ResourceStore {
   }
 
   /**
-   * DELETE (store.go Delete): preconditions, then either a graceful mark (finalizers present: set
-   * deletionTimestamp, keep the object) or removal. Returns the object, or a Success Status where the
-   * kind does not return deleted objects.
+   * DELETE (store.go Delete with rest/delete.go BeforeDelete): preconditions, then either a mark
+   * (finalizers present, or a grace period from the kind's CheckGracefulDelete: deletionTimestamp and
+   * deletionGracePeriodSeconds set, the object kept) or removal. A DELETE of an object whose grace period
+   * is pending may only shorten it; shortened to 0 without finalizers, the object goes. Returns the object,
+   * or a Success Status where the kind does not return deleted objects.
    */
   async delete(namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<{ object: KubeObject | Status; code: number }> {
     const key = this.key(namespace, name);
     const current = await this.get(namespace, name);
     this.strategy.beforeDelete(current);
     this.checkDeletePreconditions(current, options);
+    // rest/delete.go BeforeDelete: a negative grace period is treated as 1 s.
+    const requested = options.gracePeriodSeconds !== undefined && options.gracePeriodSeconds < 0 ? 1 : options.gracePeriodSeconds;
     const finalizers = gcFinalizers(current, options.propagationPolicy);
     for (const f of this.strategy.finalizersOnDelete ?? []) if (!current.metadata.deletionTimestamp && !finalizers.includes(f)) finalizers.push(f);
     if (current.metadata.deletionTimestamp) {
+      const pending = current.metadata.deletionGracePeriodSeconds ?? 0;
+      if (this.strategy.checkGracefulDelete && pending > 0) {
+        // Graceful deletion is pending: only a shorter grace period changes anything.
+        if (requested === undefined || requested >= pending || options.dryRun) return { object: current, code: 200 };
+        return this.shortenGracePeriod(key, name, requested, finalizers, options);
+      }
       // Already being deleted: idempotent (rest/delete.go BeforeDelete), but a new propagation policy
       // still updates the garbage collector's finalizers (store.go updateForGracefulDeletionAndFinalizers).
       if (options.dryRun || jsonEqual(finalizers, current.metadata.finalizers ?? [])) return { object: current, code: 200 };
       return { object: await this.setFinalizers(key, name, finalizers, options), code: 200 };
     }
-    if (finalizers.length > 0 || this.mustWaitToDelete(current)) {
+    const period = this.strategy.checkGracefulDelete?.(current, requested) ?? 0;
+    if (finalizers.length > 0 || period > 0 || this.mustWaitToDelete(current)) {
       const mark = (obj: KubeObject): KubeObject => {
         const next = deepCopy(obj) as KubeObject;
-        next.metadata.deletionTimestamp = rfc3339Seconds(this.deps.clock.now());
-        next.metadata.deletionGracePeriodSeconds = 0;
+        next.metadata.deletionTimestamp = rfc3339Seconds(this.deps.clock.now() + period * 1000);
+        next.metadata.deletionGracePeriodSeconds = period;
         if (finalizers.length > 0) next.metadata.finalizers = finalizers;
         else delete next.metadata.finalizers;
         // markAsDeleting bumps generation when the kind tracks it.
@@ -591,6 +610,40 @@ export class ResourceStore {
       const last = await this.deps.storage.delete(key, { uid: p?.uid ?? current.metadata.uid, resourceVersion: p?.resourceVersion });
       return { object: this.deletedReply(last), code: 200 };
     } catch (e) {
+      throw toStatusError(e, this.info, name);
+    }
+  }
+
+  /**
+   * rest/delete.go BeforeDelete on an object whose graceful deletion is pending: the deletionTimestamp moves
+   * earlier by the difference and deletionGracePeriodSeconds becomes the shorter period; at 0 without
+   * finalizers the object is then removed (store.go updateForGracefulDeletionAndFinalizers, deleteImmediately).
+   */
+  private async shortenGracePeriod(key: string, name: string, period: number, finalizers: string[], options: DeleteOptions): Promise<{ object: KubeObject | Status; code: number }> {
+    let updated: KubeObject;
+    try {
+      const res = await this.deps.storage.guaranteedUpdate(key, (obj) => {
+        this.checkDeletePreconditions(obj, options);
+        const pending = obj.metadata.deletionGracePeriodSeconds ?? 0;
+        if (!obj.metadata.deletionTimestamp || pending <= period) return undefined;
+        const next = deepCopy(obj) as KubeObject;
+        next.metadata.deletionTimestamp = rfc3339Seconds(Date.parse(obj.metadata.deletionTimestamp) - pending * 1000 + period * 1000);
+        next.metadata.deletionGracePeriodSeconds = period;
+        if (finalizers.length > 0) next.metadata.finalizers = finalizers;
+        else delete next.metadata.finalizers;
+        return next;
+      });
+      updated = res.object;
+    } catch (e) {
+      throw toStatusError(e, this.info, name);
+    }
+    if ((updated.metadata.deletionGracePeriodSeconds ?? 0) > 0 || this.mustWaitToDelete(updated)) return { object: updated, code: 200 };
+    try {
+      const last = await this.deps.storage.delete(key, { uid: updated.metadata.uid, resourceVersion: updated.metadata.resourceVersion });
+      return { object: this.deletedReply(last), code: 200 };
+    } catch (e) {
+      // Another DELETE may have won the race (kubernetes#19403): the object is gone either way.
+      if (e instanceof StorageError && e.code === 'KeyNotFound') return { object: this.deletedReply(updated), code: 200 };
       throw toStatusError(e, this.info, name);
     }
   }

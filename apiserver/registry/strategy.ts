@@ -44,6 +44,11 @@ export interface Strategy {
   allocate?(obj: KubeObject, existing: () => Promise<KubeObject[]>): Promise<() => void>;
   /** Finalizers the first DELETE adds, for cleanup the server does itself (CRDs). */
   finalizersOnDelete?: readonly string[];
+  /**
+   * RESTGracefulDeleteStrategy.CheckGracefulDelete: the grace period in seconds a first DELETE gives the
+   * object (0: delete at once). Absent: the kind has no graceful deletion.
+   */
+  checkGracefulDelete?(obj: KubeObject, requestedSeconds: number | undefined): number;
 }
 
 /** Reads `.a.b.c` from an object; scalars become strings, others empty. */
@@ -169,7 +174,21 @@ function podStrategy(info: KindInfo): Strategy {
       obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
     },
     validateUpdate: podSpecUpdateErrors,
+    checkGracefulDelete: podGracePeriod,
   };
+}
+
+/**
+ * pkg/registry/core/pod/strategy.go CheckGracefulDelete: the requested period, else the pod's
+ * terminationGracePeriodSeconds; 0 for a pod on no node or already terminated (nothing has to stop it).
+ */
+function podGracePeriod(pod: KubeObject, requestedSeconds: number | undefined): number {
+  const spec = isObject(pod.spec) ? pod.spec : {};
+  let period = requestedSeconds ?? (typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 0);
+  if (typeof spec.nodeName !== 'string' || spec.nodeName === '') period = 0;
+  const phase = readPath(pod, '.status.phase');
+  if (phase === 'Failed' || phase === 'Succeeded') period = 0;
+  return period < 0 ? 1 : period;
 }
 
 /** Device taints get timeAdded when unset (pkg/registry/resource/resourceslice/strategy.go). */

@@ -231,6 +231,19 @@ export class KubeClient {
     );
   }
 
+  /**
+   * POST to an object's subresource (pods/binding, pods/eviction): the body is sent as it is and the
+   * server's answer (usually a Status) returned.
+   */
+  async createSubresource<R = unknown>(ref: ResourceRef, name: string, subresource: string, body: object, opts: WriteOptions = {}): Promise<R> {
+    const { group, version, plural, namespace } = ref;
+    if (namespace === undefined) throw new TypeError('createSubresource: a namespaced ref is required');
+    const w = writeParams(opts);
+    const collection = resourcePath({ ...ref, group: '' }).replace(/^\/api\/[^/]+/, '');
+    const target = `${collection}/${encodeURIComponent(name)}/${subresource}`;
+    return this.call('POST', ref, `${name}/${subresource}`, opts, undefined, (o) => this.api.createNamespacedCustomObject({ group, version, namespace, plural, body, ...w }, o), (url) => url.replace(collection, target));
+  }
+
   private async replace<T extends KubeObject>(ref: ResourceRef, obj: T, opts: WriteOptions, status: boolean): Promise<T> {
     const { group, version, plural } = ref;
     const namespace = ref.namespace ?? obj.metadata.namespace;
@@ -254,11 +267,13 @@ export class KubeClient {
     opts: CallOptions,
     contentType: string | undefined,
     send: (options: k8s.ConfigurationOptions) => Promise<unknown>,
+    rewrite?: (url: string) => string,
   ): Promise<R> {
     const core = ref.group === '';
     const middleware: k8s.ObservableMiddleware = {
       pre: (ctx) => {
         if (core) ctx.setUrl(ctx.getUrl().replace('/apis//', '/api/'));
+        if (rewrite) ctx.setUrl(rewrite(ctx.getUrl()));
         if (contentType) ctx.setHeaderParam('Content-Type', contentType);
         if (opts.signal) ctx.setSignal(opts.signal);
         return observable(ctx);

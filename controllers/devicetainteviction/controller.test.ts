@@ -150,7 +150,8 @@ async function world(t: TestContext, opts: WorldOptions): Promise<World> {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'workload' },
-    spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'busybox' }], resourceClaims: [{ name: 'gpu', resourceClaimName: 'gpu-claim' }] },
+    // No kubelet runs here to finish a graceful deletion: the pod goes at the controller's DELETE.
+    spec: { nodeName: 'node-1', terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox' }], resourceClaims: [{ name: 'gpu', resourceClaimName: 'gpu-claim' }] },
   });
   await admin.create<ResourceClaim>(claimsRef, {
     apiVersion: 'resource.k8s.io/v1beta1',

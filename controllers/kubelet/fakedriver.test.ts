@@ -42,12 +42,13 @@ test('the fake driver publishes its pool, taints and untaints devices with a new
 });
 
 test('end to end: the fake driver taints a device and the eviction controller evicts the pod using it', async (t) => {
+  // No node agent runs here: the pod's grace period is 0, so the eviction's DELETE removes it.
   const server = await testServer(t);
   const clock = new FakeClock();
   const admin = new KubeClient(actorKubeConfig(server.url, 'admin'));
   const d = new FakeDriver({ driverName: 'gpu.example.com', nodeName: 'node-1', kc: actorKubeConfig(server.url, 'driver'), clock, devices: [{ name: 'gpu-0' }] });
   await d.publish();
-  const pod = await admin.create<Pod>(podsRef, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { nodeName: 'node-1', containers: [{ name: 'app', image: 'busybox' }], resourceClaims: [{ name: 'gpu', resourceClaimName: 'c' }] } });
+  const pod = await admin.create<Pod>(podsRef, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { nodeName: 'node-1', terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: 'busybox' }], resourceClaims: [{ name: 'gpu', resourceClaimName: 'c' }] } });
   await admin.create<ResourceClaim>(claimsRef, { apiVersion: 'resource.k8s.io/v1beta1', kind: 'ResourceClaim', metadata: { name: 'c' }, spec: { devices: { requests: [{ name: 'gpu', deviceClassName: 'gpu' }] } } });
   await admin.patch(
     claimsRef,

@@ -56,7 +56,8 @@ export async function startDeviceTaintWorld(
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: podName },
-    spec: { nodeName, containers: [{ name: 'c', image: 'busybox' }], resourceClaims: [{ name: 'gpu', resourceClaimName: claimName }] },
+    // No kubelet runs in this world to finish a graceful deletion: the pod goes at the controller's DELETE.
+    spec: { nodeName, terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox' }], resourceClaims: [{ name: 'gpu', resourceClaimName: claimName }] },
   });
   await setup.create<ResourceClaim>(claimsRef, {
     apiVersion: 'resource.k8s.io/v1beta1',

@@ -1,0 +1,66 @@
+// The ServiceAccounts controller (kubernetes pkg/controller/serviceaccount/serviceaccounts_controller.go):
+// every active namespace has the `default` ServiceAccount; one deleted is made again.
+import type * as k8s from '@kubernetes/client-node';
+import type { Clock } from '../../apiserver/machinery/clock.ts';
+import type { Logger } from '../../apiserver/machinery/log.ts';
+import type { KubeObject } from '../../apiserver/machinery/object.ts';
+import { ActorKubeConfig } from '../../clients/kube/actor.ts';
+import { codeOf, isAlreadyExists, type KubeClient } from '../../clients/kube/client.ts';
+import type { Informer, InformerResource } from '../../clients/kube/informer.ts';
+import type { Request } from '../runtime/controller.ts';
+import { Manager } from '../runtime/manager.ts';
+import { managerProcess, type ProcessSpec } from '../runtime/supervisor.ts';
+
+export const controllerName = 'serviceaccount-controller';
+/** DefaultServiceAccountsControllerOptions: the accounts every namespace gets. */
+export const ServiceAccounts = ['default'] as const;
+
+const namespacesResource: InformerResource = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
+const serviceAccountsResource: InformerResource = { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount' };
+
+export class ServiceAccountsController {
+  private readonly client: KubeClient;
+  private readonly namespaces: Informer;
+  private readonly accounts: Informer;
+
+  constructor(mgr: Manager) {
+    this.client = mgr.client;
+    this.namespaces = mgr.informerFor(namespacesResource);
+    this.accounts = mgr.informerFor(serviceAccountsResource);
+    mgr
+      .newController({ name: controllerName, reconcile: (_ctx, req) => this.syncNamespace(req) })
+      .for(this.namespaces)
+      // serviceAccountDeleted: the account's namespace is synced again.
+      .watches(this.accounts, (sa) => [{ namespace: '', name: sa.metadata.namespace ?? '' }], { create: () => false, update: () => false });
+  }
+
+  private async syncNamespace(req: Request): Promise<void> {
+    const ns = this.namespaces.lister().getByName(undefined, req.name);
+    if (!ns || ns.metadata.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase !== 'Active') return;
+    for (const name of ServiceAccounts) {
+      if (this.accounts.lister().getByName(req.name, name)) continue;
+      try {
+        await this.client.create({ group: '', version: 'v1', plural: 'serviceaccounts', namespace: req.name }, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } } as KubeObject);
+      } catch (e) {
+        // Made meanwhile, or the namespace started terminating: nothing to do.
+        if (!isAlreadyExists(e) && codeOf(e) !== 403) throw e;
+      }
+    }
+  }
+}
+
+export interface ServiceAccountsProcessOptions {
+  kc: k8s.KubeConfig;
+  clock: Clock;
+  logger?: Logger;
+}
+
+export function newServiceAccountsManager(opts: ServiceAccountsProcessOptions, name = controllerName): Manager {
+  const mgr = new Manager({ kc: ActorKubeConfig.from(opts.kc, controllerName), clock: opts.clock, name, logger: opts.logger });
+  new ServiceAccountsController(mgr);
+  return mgr;
+}
+
+export function serviceAccountsProcess(opts: ServiceAccountsProcessOptions): ProcessSpec {
+  return managerProcess(controllerName, (runtime) => newServiceAccountsManager(opts, runtime.name));
+}
