@@ -216,7 +216,7 @@ test('the README quick start and kubectl walkthrough work when followed literall
 
   // The DRA part: the pod is evicted, with its Event.
   const lastLine = t3b.split('\n').map(commentless).filter(Boolean).at(-1) as string;
-  assert.match(lastLine, /describe pod trainer$/);
+  assert.match(lastLine, /describe pod (trainer|-l job-name=trainer)$/);
   const dra = await run(withServer(t3b, url), at);
   assert.equal(dra.code, 0, dra.out);
   await eventually('the eviction Event on the trainer pod', async () => {

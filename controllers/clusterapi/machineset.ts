@@ -123,6 +123,14 @@ export const isSyncReplicasVariant = (v: string): v is SyncReplicasVariant => (s
 /** client-go util/retry DefaultBackoff. */
 const retryDefaultBackoff = { steps: 4, durationMs: 10, factor: 5 };
 
+/**
+ * 'first-only' waits for the first created Machine only; 'deletes-only' confirms deletions but not creations;
+ * 'background' starts the wait without awaiting it (broken fixes). 'live-list' confirms nothing but, before
+ * creating, counts the MachineSet's Machines with a consistent list from the API server (a different fix,
+ * as k0smotron#1535 did for its control plane).
+ */
+export type ConfirmWrites = 'all' | 'none' | 'first-only' | 'deletes-only' | 'background' | 'live-list';
+
 export interface MachineSetReconcilerOptions {
   /**
    * kubernetes-sigs/cluster-api #11211. false: as before it (v1.9.0–v1.9.5), a failed InfraMachine create
@@ -140,11 +148,12 @@ export interface MachineSetReconcilerOptions {
   /** waitForMachineCreation / waitForMachineDeletion timeout (upstream 10 s). */
   stateConfirmationTimeoutMs?: number;
   /**
-   * kubernetes-sigs/cluster-api #245 → #316: after creating or deleting Machines, wait until the cache shows
-   * them (waitForMachineCreation / waitForMachineDeletion), so the next reconcile does not count a stale
-   * list. false: as before #316, the reconcile returns at once. Default true.
+   * kubernetes-sigs/cluster-api #245 → #316: how syncReplicas keeps the next reconcile from counting a stale
+   * list. 'all' (default, #316): after creating or deleting Machines, wait until the cache shows them
+   * (waitForMachineCreation / waitForMachineDeletion). 'none': as before #316, return at once. The rest are
+   * the machineset-stale-cache case's mutants and equivalent fix (see ConfirmWrites).
    */
-  confirmWrites?: boolean;
+  confirmWrites?: ConfirmWrites;
   logger?: Logger;
 }
 
@@ -606,6 +615,13 @@ export class MachineSetReconciler {
         return {};
       }
       // (runPreflightChecks is not reproduced: every check passes.)
+      if (this.confirm() === 'live-list') {
+        // The cache may be stale: count what the API server has (a list without resourceVersion is consistent).
+        const live = await park(this.mgr.client.list<Machine>(inNamespace(machineResource, ms.metadata.namespace ?? ''), { signal: ctx.done }));
+        const owned = live.items.filter((m) => !m.metadata.deletionTimestamp && (m.metadata.ownerReferences ?? []).some((r) => r.uid === ms.metadata.uid)).length;
+        diff = Math.min(diff, Math.max(0, replicas - owned));
+        if (diff === 0) return {};
+      }
       const created: Machine[] = [];
       const errs: Error[] = [];
       const template = ms.spec?.template?.spec ?? {};
@@ -699,7 +715,10 @@ export class MachineSetReconciler {
       }
       const err = aggregate(errs);
       if (err) throw err;
-      if (this.opts.confirmWrites !== false) await this.waitForMachineCreation(ctx, created);
+      const confirm = this.confirm();
+      if (confirm === 'all') await this.waitForMachineCreation(ctx, created);
+      else if (confirm === 'first-only') await this.waitForMachineCreation(ctx, created.slice(0, 1));
+      else if (confirm === 'background') void this.waitForMachineCreation(ctx, created).catch(() => undefined);
       return {};
     }
     if (diff > 0) {
@@ -720,7 +739,7 @@ export class MachineSetReconciler {
       }
       const err = aggregate(errs);
       if (err) throw err;
-      if (this.opts.confirmWrites !== false) await this.waitForMachineDeletion(ctx, toDelete);
+      if (['all', 'first-only', 'deletes-only'].includes(this.confirm())) await this.waitForMachineDeletion(ctx, toDelete);
     }
     return {};
   }
@@ -746,6 +765,10 @@ export class MachineSetReconciler {
         this.cacheWaiters.add(waiter);
       }),
     );
+  }
+
+  private confirm(): ConfirmWrites {
+    return this.opts.confirmWrites ?? 'all';
   }
 
   /** waitForMachineCreation: until the cache shows every Machine just created (so the next reconcile counts them). */
