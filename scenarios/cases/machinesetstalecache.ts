@@ -84,6 +84,20 @@ export const machineSetStaleCache: ScenarioCase = {
     const created = (): boolean => (machineSets.lister().getByName(ns, 'ms1')?.status?.replicas ?? 0) >= replicas;
     if (await world.runUntil(created, horizonMs)) world.note('setup', 'step', `MachineSet ms1 counts ${replicas} or more Machines`);
   },
+  knownLimitations: [
+    {
+      name: 'unconfirmed-after-partial-failure',
+      description:
+        "#316 confirms the Machines a scale-up created only when every create of that attempt succeeded: syncReplicas returns the aggregated error first (upstream's machineset_controller.go does the same), so when one create fails (here an injected 500 or 429 on a template GET) the Machines that were created are not waited for, and the requeued reconcile can count a stale list and create them again (found by the faults strategy with a lagging watch cache).",
+      upstream: 'kubernetes-sigs/cluster-api internal/controllers/machineset/machineset_controller.go syncReplicas (errors returned before waitForMachineCreation)',
+      matches(v, history) {
+        if (v.invariant !== 'no-more-machines-than-replicas') return false;
+        const peak = Math.max(...v.seqs);
+        const scaleUp = new Set(['kubeadmconfigtemplates', 'dockermachinetemplates', 'kubeadmconfigs', 'dockermachines', 'machines']);
+        return history.some((e) => e.type === 'response' && e.seq < peak && e.actor === controller && e.injected !== undefined && scaleUp.has(e.resource));
+      },
+    },
+  ],
   mutants: [
     { name: 'first-only', kind: 'mutant', description: 'waitForMachineCreation waits for the first created Machine only; the next reconcile may still miss the others' },
     { name: 'deletes-only', kind: 'mutant', description: 'deletions are confirmed in the cache, creations are not' },
