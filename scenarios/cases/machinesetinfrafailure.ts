@@ -109,8 +109,10 @@ export const machineSetInfraFailure: ScenarioCase = {
       const ms = machineSets.lister().getByName(ns, 'ms1');
       return ms?.status?.replicas === replicas && getCondition(ms, 'MachinesCreated')?.status === 'True';
     };
-    if (!(await world.runUntil(converged, horizonMs))) throw new Error(`the MachineSet never reached ${replicas} replicas`);
-    world.note('setup', 'step', `MachineSet ms1 has ${replicas} replicas`);
+    // Whether the MachineSet converges is for the invariants to judge (machines-converge-to-replicas); under
+    // faults a Machine deleted during a retry stays Terminating here (no Machine controller), so its status
+    // may never count exactly spec.replicas.
+    if (await world.runUntil(converged, horizonMs)) world.note('setup', 'step', `MachineSet ms1 has ${replicas} replicas`);
   },
   invariants: [
     {
