@@ -90,7 +90,26 @@ export const defaultTuning: StrategyTuning = { joinRate: 0.25, holdRate: 0.25, f
 
 const nothing = (): StepChoice => ({ admit: [], release: [], fireTimer: false });
 
-export class DefaultStrategy implements Strategy {
+/** The defaults of the fault and lag decisions: no fault, no dropped watch, no kill, caches current. */
+abstract class WithoutFaults {
+  fault(_key: RequestKey, _ctx: FaultContext): FaultKind | undefined {
+    return undefined;
+  }
+
+  drop(_key: DeliveryKey, _ctx: FaultContext): boolean {
+    return false;
+  }
+
+  crash(_key: RequestKey): boolean {
+    return false;
+  }
+
+  lagCache(_server: number, _revision: number): number {
+    return 0;
+  }
+}
+
+export class DefaultStrategy extends WithoutFaults implements Strategy {
   readonly name = 'default' as const;
   choose(view: StepView): StepChoice {
     // Held items only exist under other strategies; write them at once.
@@ -102,26 +121,16 @@ export class DefaultStrategy implements Strategy {
   tie(): number {
     return 0;
   }
-  fault(): FaultKind | undefined {
-    return undefined;
-  }
-  drop(): boolean {
-    return false;
-  }
-  crash(): boolean {
-    return false;
-  }
-  lagCache(): number {
-    return 0;
-  }
 }
 
-export class RandomStrategy implements Strategy {
+export class RandomStrategy extends WithoutFaults implements Strategy {
   readonly name: StrategyName = 'random';
   constructor(
     protected readonly random: Random,
     protected readonly tuning: StrategyTuning = defaultTuning,
-  ) {}
+  ) {
+    super();
+  }
 
   choose(view: StepView): StepChoice {
     const options = view.requests.length + view.held.length + (view.timer ? 1 : 0);
@@ -147,19 +156,7 @@ export class RandomStrategy implements Strategy {
     return this.random.int(of);
   }
 
-  fault(_key: RequestKey, _ctx: FaultContext): FaultKind | undefined {
-    return undefined;
-  }
-
-  drop(_key: DeliveryKey, _ctx: FaultContext): boolean {
-    return false;
-  }
-
-  crash(_key: RequestKey): boolean {
-    return false;
-  }
-
-  lagCache(_server: number, _revision: number): number {
+  override lagCache(_server: number, _revision: number): number {
     return this.random.float() < this.tuning.holdRate ? 1 + this.random.int(maxCacheLagSteps) : 0;
   }
 }
@@ -187,7 +184,8 @@ export class FaultsStrategy extends RandomStrategy {
 /** The pseudo-actor that owns timers in PCT's priority order. */
 const clockActor = '\u0000clock';
 
-export class PctStrategy implements Strategy {
+/** Cache lag is not an actor's: pct leaves caches current (random and faults lag them), and injects no faults. */
+export class PctStrategy extends WithoutFaults implements Strategy {
   readonly name = 'pct' as const;
   private readonly priority = new Map<string, number>();
   private readonly changePoints: number[];
@@ -197,6 +195,7 @@ export class PctStrategy implements Strategy {
     private readonly random: Random,
     private readonly tuning: StrategyTuning = defaultTuning,
   ) {
+    super();
     this.changePoints = [];
     for (let j = 0; j < Math.max(0, tuning.depth - 1); j++) this.changePoints.push(1 + this.random.int(Math.max(1, tuning.steps)));
     this.changePoints.sort((a, b) => a - b);
@@ -245,22 +244,6 @@ export class PctStrategy implements Strategy {
     return this.random.int(of);
   }
 
-  fault(): FaultKind | undefined {
-    return undefined;
-  }
-
-  drop(): boolean {
-    return false;
-  }
-
-  crash(): boolean {
-    return false;
-  }
-
-  /** Cache lag is not an actor's: pct leaves caches current (random and faults lag them). */
-  lagCache(): number {
-    return 0;
-  }
 }
 
 /**
