@@ -11,16 +11,14 @@
 // Left out: proportional scaling of several active ReplicaSets during a rollout (the new one gets the
 // difference), the progress deadline (ProgressDeadlineExceeded), adoption of ReplicaSets by selector, and
 // the hash values themselves (see ComputeHash).
-import type * as k8s from '@kubernetes/client-node';
 import { rfc3339Seconds, type Clock } from '../../apiserver/machinery/clock.ts';
-import type { Logger } from '../../apiserver/machinery/log.ts';
-import { ActorKubeConfig } from '../../clients/kube/actor.ts';
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from '../../clients/kube/client.ts';
 import type { Informer } from '../../clients/kube/informer.ts';
 import type { Request, Result } from '../runtime/controller.ts';
 import { Manager } from '../runtime/manager.ts';
 import type { EventRecorder } from '../runtime/recorder.ts';
-import { managerProcess, type ProcessSpec } from '../runtime/supervisor.ts';
+import { singleControllerManager, singleControllerProcess, type ControllerProcessOptions } from '../runtime/singlecontroller.ts';
+import type { ProcessSpec } from '../runtime/supervisor.ts';
 import { GetControllerOf, replicaSetsIn, replicaSetsResource, type ReplicaSet } from '../replicaset/replicaset.ts';
 import {
   annotationsForReplicaSet,
@@ -290,18 +288,12 @@ export function setCondition(conditions: readonly DeploymentCondition[] | undefi
   return [...(conditions ?? []).filter((x) => x.type !== c.type), next];
 }
 
-export interface DeploymentProcessOptions {
-  kc: k8s.KubeConfig;
-  clock: Clock;
-  logger?: Logger;
-}
+export type DeploymentProcessOptions = ControllerProcessOptions;
 
 export function newDeploymentManager(opts: DeploymentProcessOptions, name = controllerName): Manager {
-  const mgr = new Manager({ kc: ActorKubeConfig.from(opts.kc, controllerName), clock: opts.clock, name, logger: opts.logger });
-  new DeploymentController(mgr);
-  return mgr;
+  return singleControllerManager(controllerName, (mgr) => new DeploymentController(mgr), opts, name);
 }
 
 export function deploymentProcess(opts: DeploymentProcessOptions): ProcessSpec {
-  return managerProcess(controllerName, (runtime) => newDeploymentManager(opts, runtime.name));
+  return singleControllerProcess(controllerName, (mgr) => new DeploymentController(mgr), opts);
 }

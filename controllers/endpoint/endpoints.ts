@@ -4,17 +4,14 @@
 // repacked by port set and sorted by IP (endpoints.RepackSubsets). When the Service is gone, its Endpoints
 // are deleted (syncService's NotFound branch). Left out: the last-change-trigger-time annotation, the
 // over-capacity annotation and truncation at 1000 addresses.
-import type * as k8s from '@kubernetes/client-node';
-import type { Clock } from '../../apiserver/machinery/clock.ts';
 import { jsonEqual } from '../../apiserver/machinery/json.ts';
-import type { Logger } from '../../apiserver/machinery/log.ts';
 import type { KubeObject } from '../../apiserver/machinery/object.ts';
-import { ActorKubeConfig } from '../../clients/kube/actor.ts';
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient, type ResourceRef } from '../../clients/kube/client.ts';
 import type { Informer, InformerResource } from '../../clients/kube/informer.ts';
 import type { Request, Result } from '../runtime/controller.ts';
 import { Manager } from '../runtime/manager.ts';
-import { managerProcess, type ProcessSpec } from '../runtime/supervisor.ts';
+import { singleControllerManager, singleControllerProcess, type ControllerProcessOptions } from '../runtime/singlecontroller.ts';
+import type { ProcessSpec } from '../runtime/supervisor.ts';
 import { GetPodCondition, podsResource, type Pod } from '../coreapi/core.ts';
 import { FindPort, podsForService, servicesForPod, servicesResource, ShouldPodBeInEndpoints, type Service } from '../coreapi/service.ts';
 
@@ -105,18 +102,12 @@ export class EndpointsController {
   }
 }
 
-export interface EndpointsProcessOptions {
-  kc: k8s.KubeConfig;
-  clock: Clock;
-  logger?: Logger;
-}
+export type EndpointsProcessOptions = ControllerProcessOptions;
 
 export function newEndpointsManager(opts: EndpointsProcessOptions, name = controllerName): Manager {
-  const mgr = new Manager({ kc: ActorKubeConfig.from(opts.kc, controllerName), clock: opts.clock, name, logger: opts.logger });
-  new EndpointsController(mgr);
-  return mgr;
+  return singleControllerManager(controllerName, (mgr) => new EndpointsController(mgr), opts, name);
 }
 
 export function endpointsProcess(opts: EndpointsProcessOptions): ProcessSpec {
-  return managerProcess(controllerName, (runtime) => newEndpointsManager(opts, runtime.name));
+  return singleControllerProcess(controllerName, (mgr) => new EndpointsController(mgr), opts);
 }

@@ -7,17 +7,14 @@
 //
 // Left out: IPv6 and dual-stack slices, topology hints and zones, the trafficDistribution field, and
 // per-port-set slices (pods whose named ports resolve differently share the first pod's ports).
-import type * as k8s from '@kubernetes/client-node';
-import type { Clock } from '../../apiserver/machinery/clock.ts';
 import { jsonEqual } from '../../apiserver/machinery/json.ts';
-import type { Logger } from '../../apiserver/machinery/log.ts';
 import type { KubeObject } from '../../apiserver/machinery/object.ts';
-import { ActorKubeConfig } from '../../clients/kube/actor.ts';
 import { isConflict, isNotFound, type KubeClient, type ResourceRef } from '../../clients/kube/client.ts';
 import type { Informer, InformerResource } from '../../clients/kube/informer.ts';
 import type { Request, Result } from '../runtime/controller.ts';
 import { Manager } from '../runtime/manager.ts';
-import { managerProcess, type ProcessSpec } from '../runtime/supervisor.ts';
+import { singleControllerManager, singleControllerProcess, type ControllerProcessOptions } from '../runtime/singlecontroller.ts';
+import type { ProcessSpec } from '../runtime/supervisor.ts';
 import { GetPodCondition, podsResource, type Pod } from '../coreapi/core.ts';
 import { FindPort, podsForService, servicesForPod, servicesResource, ShouldPodBeInEndpoints, type Service } from '../coreapi/service.ts';
 
@@ -129,18 +126,12 @@ export class EndpointSliceController {
   }
 }
 
-export interface EndpointSliceProcessOptions {
-  kc: k8s.KubeConfig;
-  clock: Clock;
-  logger?: Logger;
-}
+export type EndpointSliceProcessOptions = ControllerProcessOptions;
 
 export function newEndpointSliceManager(opts: EndpointSliceProcessOptions, name = controllerName): Manager {
-  const mgr = new Manager({ kc: ActorKubeConfig.from(opts.kc, controllerName), clock: opts.clock, name, logger: opts.logger });
-  new EndpointSliceController(mgr);
-  return mgr;
+  return singleControllerManager(controllerName, (mgr) => new EndpointSliceController(mgr), opts, name);
 }
 
 export function endpointSliceProcess(opts: EndpointSliceProcessOptions): ProcessSpec {
-  return managerProcess(controllerName, (runtime) => newEndpointSliceManager(opts, runtime.name));
+  return singleControllerProcess(controllerName, (mgr) => new EndpointSliceController(mgr), opts);
 }

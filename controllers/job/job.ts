@@ -9,17 +9,15 @@
 //
 // Left out: Indexed completion mode, the pod failure backoff delay, podFailurePolicy, successPolicy,
 // activeDeadlineSeconds, suspend, ttlSecondsAfterFinished (the TTL controller), managedBy.
-import type * as k8s from '@kubernetes/client-node';
 import { rfc3339Seconds, type Clock } from '../../apiserver/machinery/clock.ts';
-import type { Logger } from '../../apiserver/machinery/log.ts';
 import type { KubeObject } from '../../apiserver/machinery/object.ts';
-import { ActorKubeConfig } from '../../clients/kube/actor.ts';
 import { isConflict, isNotFound, type KubeClient, type ResourceRef } from '../../clients/kube/client.ts';
 import type { Informer, InformerResource } from '../../clients/kube/informer.ts';
 import type { Request, Result } from '../runtime/controller.ts';
 import { Manager } from '../runtime/manager.ts';
 import type { EventRecorder } from '../runtime/recorder.ts';
-import { managerProcess, type ProcessSpec } from '../runtime/supervisor.ts';
+import { singleControllerManager, singleControllerProcess, type ControllerProcessOptions } from '../runtime/singlecontroller.ts';
+import type { ProcessSpec } from '../runtime/supervisor.ts';
 import { GetPodCondition, podsIn, podsResource, type Pod } from '../coreapi/core.ts';
 import { GetControllerOf } from '../replicaset/replicaset.ts';
 
@@ -217,18 +215,12 @@ export class JobController {
   }
 }
 
-export interface JobProcessOptions {
-  kc: k8s.KubeConfig;
-  clock: Clock;
-  logger?: Logger;
-}
+export type JobProcessOptions = ControllerProcessOptions;
 
 export function newJobManager(opts: JobProcessOptions, name = controllerName): Manager {
-  const mgr = new Manager({ kc: ActorKubeConfig.from(opts.kc, controllerName), clock: opts.clock, name, logger: opts.logger });
-  new JobController(mgr);
-  return mgr;
+  return singleControllerManager(controllerName, (mgr) => new JobController(mgr), opts, name);
 }
 
 export function jobProcess(opts: JobProcessOptions): ProcessSpec {
-  return managerProcess(controllerName, (runtime) => newJobManager(opts, runtime.name));
+  return singleControllerProcess(controllerName, (mgr) => new JobController(mgr), opts);
 }

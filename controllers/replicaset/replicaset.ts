@@ -10,17 +10,15 @@
 // Left out: adopting and releasing pods by selector (ClaimPods: only pods it controls count), the
 // ReplicaFailure condition, the pods-per-node rank and burstReplicas above 500. The ReplicationController
 // (the same code upstream, through a conversion) is not run.
-import type * as k8s from '@kubernetes/client-node';
 import type { Clock } from '../../apiserver/machinery/clock.ts';
-import type { Logger } from '../../apiserver/machinery/log.ts';
-import { ActorKubeConfig } from '../../clients/kube/actor.ts';
 import { labelSelectorFromMeta } from '../../apiserver/machinery/labels.ts';
 import type { KubeObject, OwnerReference } from '../../apiserver/machinery/object.ts';
 import { isConflict, isNotFound, type KubeClient, type ResourceRef } from '../../clients/kube/client.ts';
 import { DeletedFinalStateUnknown, type Informer, type InformerResource } from '../../clients/kube/informer.ts';
 import type { Request, Result } from '../runtime/controller.ts';
 import { Manager } from '../runtime/manager.ts';
-import { managerProcess, type ProcessSpec } from '../runtime/supervisor.ts';
+import { singleControllerManager, singleControllerProcess, type ControllerProcessOptions } from '../runtime/singlecontroller.ts';
+import type { ProcessSpec } from '../runtime/supervisor.ts';
 import type { EventRecorder } from '../runtime/recorder.ts';
 import { GetPodCondition, IsPodTerminal, podsIn, podsResource, type Pod } from '../coreapi/core.ts';
 
@@ -244,19 +242,13 @@ export class ReplicaSetController {
 }
 
 
-export interface ReplicaSetProcessOptions {
-  kc: k8s.KubeConfig;
-  clock: Clock;
-  logger?: Logger;
-}
+export type ReplicaSetProcessOptions = ControllerProcessOptions;
 
 /** The controller in its own Manager and process, as the actor replicaset-controller. */
 export function newReplicaSetManager(opts: ReplicaSetProcessOptions, name = controllerName): Manager {
-  const mgr = new Manager({ kc: ActorKubeConfig.from(opts.kc, controllerName), clock: opts.clock, name, logger: opts.logger });
-  new ReplicaSetController(mgr);
-  return mgr;
+  return singleControllerManager(controllerName, (mgr) => new ReplicaSetController(mgr), opts, name);
 }
 
 export function replicaSetProcess(opts: ReplicaSetProcessOptions): ProcessSpec {
-  return managerProcess(controllerName, (runtime) => newReplicaSetManager(opts, runtime.name));
+  return singleControllerProcess(controllerName, (mgr) => new ReplicaSetController(mgr), opts);
 }

@@ -1,15 +1,12 @@
 // The ServiceAccounts controller (kubernetes pkg/controller/serviceaccount/serviceaccounts_controller.go):
 // every active namespace has the `default` ServiceAccount; one deleted is made again.
-import type * as k8s from '@kubernetes/client-node';
-import type { Clock } from '../../apiserver/machinery/clock.ts';
-import type { Logger } from '../../apiserver/machinery/log.ts';
 import type { KubeObject } from '../../apiserver/machinery/object.ts';
-import { ActorKubeConfig } from '../../clients/kube/actor.ts';
 import { codeOf, isAlreadyExists, type KubeClient } from '../../clients/kube/client.ts';
 import type { Informer, InformerResource } from '../../clients/kube/informer.ts';
 import type { Request } from '../runtime/controller.ts';
 import { Manager } from '../runtime/manager.ts';
-import { managerProcess, type ProcessSpec } from '../runtime/supervisor.ts';
+import { singleControllerManager, singleControllerProcess, type ControllerProcessOptions } from '../runtime/singlecontroller.ts';
+import type { ProcessSpec } from '../runtime/supervisor.ts';
 
 export const controllerName = 'serviceaccount-controller';
 /** DefaultServiceAccountsControllerOptions: the accounts every namespace gets. */
@@ -49,18 +46,12 @@ export class ServiceAccountsController {
   }
 }
 
-export interface ServiceAccountsProcessOptions {
-  kc: k8s.KubeConfig;
-  clock: Clock;
-  logger?: Logger;
-}
+export type ServiceAccountsProcessOptions = ControllerProcessOptions;
 
 export function newServiceAccountsManager(opts: ServiceAccountsProcessOptions, name = controllerName): Manager {
-  const mgr = new Manager({ kc: ActorKubeConfig.from(opts.kc, controllerName), clock: opts.clock, name, logger: opts.logger });
-  new ServiceAccountsController(mgr);
-  return mgr;
+  return singleControllerManager(controllerName, (mgr) => new ServiceAccountsController(mgr), opts, name);
 }
 
 export function serviceAccountsProcess(opts: ServiceAccountsProcessOptions): ProcessSpec {
-  return managerProcess(controllerName, (runtime) => newServiceAccountsManager(opts, runtime.name));
+  return singleControllerProcess(controllerName, (mgr) => new ServiceAccountsController(mgr), opts);
 }
