@@ -170,12 +170,13 @@ async function cliStartup(): Promise<void> {
 async function scenarios(): Promise<void> {
   const { cases } = await import('../scenarios/cases/index.ts');
   const { runCase } = await import('../scenarios/engine/runner.ts');
+  const { caseVariants } = await import('../scenarios/engine/types.ts');
   const seeds = 10;
   const t0 = performance.now();
   let runs = 0;
   for (const c of cases) {
     const times: number[] = [];
-    for (const variant of ['buggy', 'fixed'] as const) {
+    for (const variant of caseVariants(c, 'both')) {
       for (let seed = 1; seed <= seeds; seed++) {
         const { result } = await runCase(c, variant, seed);
         if (!result.ok) console.log(`     ${c.name} ${variant} seed ${seed} did not behave as expected`);
@@ -204,7 +205,7 @@ async function exploration(): Promise<void> {
   const { defaultTuning } = await import('../scenarios/engine/strategy.ts');
   const campaigns = 20;
   const cap = 100;
-  for (const c of cases) {
+  for (const c of cases.filter((x) => x.kind !== 'property')) {
     for (const strategy of ['random', 'pct'] as const) {
       const tuning = { ...defaultTuning, steps: strategy === 'pct' ? await estimateSteps(c, 'buggy') : defaultTuning.steps };
       const firsts: number[] = [];

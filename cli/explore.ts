@@ -9,7 +9,7 @@ import { explainRun } from '../scenarios/engine/explain.ts';
 import { htmlTimeline, textTimeline } from '../scenarios/engine/report.ts';
 import { explorationStrategies, type Decision, type ScheduleFile, type StrategyName } from '../scenarios/engine/schedule.ts';
 import { replay } from '../scenarios/engine/shrink.ts';
-import type { ScenarioCase, Variant } from '../scenarios/engine/types.ts';
+import { caseVariants, type ScenarioCase } from '../scenarios/engine/types.ts';
 import { provenance } from './provenance.ts';
 
 export interface ExploreCliOptions {
@@ -60,17 +60,16 @@ export async function explore(target: string, opts: ExploreCliOptions): Promise<
     console.error(`error: unknown scenario "${target}"; try: racelab scenario list`);
     return 2;
   }
-  const variants: Variant[] = opts.variant === 'both' ? ['buggy', 'fixed'] : [opts.variant];
   const strategies: StrategyName[] = opts.strategy === 'all' ? [...explorationStrategies] : [opts.strategy];
   const perRow = opts.shard ? Math.ceil((opts.schedules - opts.shard.index) / opts.shard.count) : opts.schedules;
-  const total = selected.length * variants.length * strategies.length * perRow;
+  const total = selected.reduce((n, c) => n + caseVariants(c, opts.variant).length, 0) * strategies.length * perRow;
   const tty = process.stderr.isTTY;
   const bar = tty ? new SingleBar({ format: ' {bar} {value}/{total} {row}', stream: process.stderr, hideCursor: true }, Presets.shades_classic) : undefined;
   bar?.start(total, 0, { row: '' });
   const rows: ExploreRow[] = [];
   const prov = provenance();
   for (const c of selected) {
-    for (const variant of variants) {
+    for (const variant of caseVariants(c, opts.variant)) {
       for (const strategy of strategies) {
         const label = `${c.name} ${variant} ${strategy}`;
         let last = 0;

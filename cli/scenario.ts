@@ -3,14 +3,14 @@ import { explainRun } from '../scenarios/engine/explain.ts';
 import { writeReport } from '../scenarios/engine/report.ts';
 import { writeReportIndex } from '../scenarios/engine/reportpages.ts';
 import { runCase } from '../scenarios/engine/runner.ts';
-import type { RunResult, ScenarioCase, Variant } from '../scenarios/engine/types.ts';
+import { caseVariants, type RunResult, type ScenarioCase } from '../scenarios/engine/types.ts';
 import { cases, findCase } from '../scenarios/cases/index.ts';
 import { CliError } from './errors.ts';
 import { progress } from './progress.ts';
 
 export function listScenarios(): void {
   const width = Math.max(...cases.map((c) => c.name.length));
-  for (const c of cases) console.log(`${c.name.padEnd(width)}  ${c.title}  (${c.upstream.issue} → ${c.upstream.fix})`);
+  for (const c of cases) console.log(`${c.name.padEnd(width)}  ${c.title}  (${c.upstream.fix ? `${c.upstream.issue} → ${c.upstream.fix}` : `property of ${c.upstream.issue}`})`);
 }
 
 export interface RunOptions {
@@ -56,15 +56,14 @@ function summarize(results: readonly RunResult[]): Summary {
 export async function runScenarios(target: string, opts: RunOptions): Promise<number> {
   const selected: ScenarioCase[] = target === 'all' ? [...cases] : [findCase(target)].filter((c): c is ScenarioCase => !!c);
   if (selected.length === 0) throw new CliError(`unknown scenario "${target}"`, `racelab scenario list shows the names; or run all`);
-  const variants: Variant[] = opts.variant === 'both' ? ['buggy', 'fixed'] : [opts.variant];
   const seeds = opts.seed !== undefined ? [opts.seed] : Array.from({ length: opts.seeds ?? 1 }, (_, i) => i + 1);
-  const total = selected.length * variants.length * seeds.length;
+  const total = selected.reduce((n, c) => n + caseVariants(c, opts.variant).length, 0) * seeds.length;
   const bar = progress(total);
   // One case asked for by name: show each race that reproduced, not only the table.
   const showRaces = !opts.json && !opts.quiet && selected.length === 1;
   const results: RunResult[] = [];
   for (const c of selected) {
-    for (const variant of variants) {
+    for (const variant of caseVariants(c, opts.variant)) {
       const mine: RunResult[] = [];
       for (const seed of seeds) {
         const out = await runCase(c, variant, seed);

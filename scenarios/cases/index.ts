@@ -1,5 +1,7 @@
-// The catalog of scenario cases: one file per documented race, plus the demonstration case.
+// The catalog of scenario cases: one file per documented race, plus the demonstration case, then the
+// re-implemented controllers' property cases (scenarios/controllers).
 import type { ScenarioCase } from '../engine/types.ts';
+import { controllerCases } from '../controllers/index.ts';
 import { capsuleConcurrentMapWrites } from './capsuleconcurrentmapwrites.ts';
 import { clusterMoveFinalizer } from './clustermovefinalizer.ts';
 import { deviceTaintAsyncEvents } from './devicetaintasyncevents.ts';
@@ -20,6 +22,7 @@ export const cases: readonly ScenarioCase[] = [
   capsuleConcurrentMapWrites,
   machineSetStaleCache,
   lostUpdate,
+  ...controllerCases,
 ];
 
 export function findCase(name: string): ScenarioCase | undefined {

@@ -10,6 +10,7 @@ import { untimed } from './casetest.ts';
 import { exploreOne, mergeRows, type ExploreRow } from './explore.ts';
 import { runCase } from './runner.ts';
 import type { Decision } from './schedule.ts';
+import { caseVariants } from './types.ts';
 import { replay, violatesAny } from './shrink.ts';
 
 const provenance = { version: 'test' };
@@ -56,7 +57,7 @@ describe('schedule exploration', () => {
   it('every case replays exactly under every strategy: the same decisions and the same history', async () => {
     for (const c of cases) {
       for (const strategy of ['random', 'pct', 'faults'] as const) {
-        for (const variant of ['buggy', 'fixed'] as const) {
+        for (const variant of caseVariants(c, 'both')) {
           const out = await runCase(c, variant, 2, { strategy, hints: false });
           const again = await replay(c, variant, 2, out.decisions, strategy);
           assert.deepEqual(again.decisions, out.decisions, `${c.name} ${variant} ${strategy}: other decisions`);

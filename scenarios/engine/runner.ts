@@ -7,7 +7,7 @@ import { SeededRandom } from '../../apiserver/machinery/random.ts';
 import type { RunReport, Violation } from './report.ts';
 import type { Decision, StrategyName } from './schedule.ts';
 import { liveStrategy, ReplayStrategy, defaultTuning, type Strategy, type StrategyTuning } from './strategy.ts';
-import type { RunResult, ScenarioCase, ScenarioContext, Variant } from './types.ts';
+import { caseVariants, type RunResult, type ScenarioCase, type ScenarioContext, type Variant } from './types.ts';
 import { World } from './world.ts';
 
 /** Simulated time a case may cover unless it says otherwise. */
@@ -55,6 +55,7 @@ export async function runCase(c: ScenarioCase, variant: Variant, seed: number, o
   const world = await World.create({ seed, servers: c.servers ?? 1, logger: opts.logger, strategy, hints, faultTolerant: c.faultTolerant, sharedStorage: c.sharedStorage, ...(opts.actorAlias ? { actorAlias: opts.actorAlias } : {}) });
   if (opts.mutant !== undefined && !(c.mutants ?? []).some((m) => m.name === opts.mutant)) throw new Error(`${c.name} has no mutant "${opts.mutant}"`);
   if (opts.mutant !== undefined && variant !== 'fixed') throw new Error('a mutant replaces the fix: run it as the fixed variant');
+  if (!caseVariants(c, variant).length) throw new Error(`${c.name} is a property case: it has only the fixed variant`);
   const ctx: ScenarioContext = { world, variant, fixed: variant === 'fixed', seed, ...(opts.mutant !== undefined ? { mutant: opts.mutant } : {}) };
   const violations: Violation[] = [];
   const vacuous: string[] = [];

@@ -7,9 +7,9 @@ import type { World } from './world.ts';
 export type Variant = 'buggy' | 'fixed';
 
 export interface Upstream {
-  /** e.g. kubernetes-sigs/cluster-api#11812 */
+  /** e.g. kubernetes-sigs/cluster-api#11812; for a property case, the upstream file it follows. */
   issue: string;
-  /** e.g. kubernetes-sigs/cluster-api#11814 */
+  /** e.g. kubernetes-sigs/cluster-api#11814; empty for a property case (there is no bug to fix). */
   fix: string;
   url: string;
 }
@@ -77,6 +77,12 @@ export interface Mutant {
 
 export interface ScenarioCase {
   name: string;
+  /**
+   * A documented race ('race', the default) has a buggy and a fixed variant. A controller's property case
+   * ('property', scenarios/controllers) has only `fixed`: the re-implemented controller as upstream writes
+   * it, whose own invariants must hold on every explored schedule; its mutants break the controller.
+   */
+  kind?: 'race' | 'property';
   title: string;
   upstream: Upstream;
   /** What the buggy variant shows and what the fix changes. */
@@ -97,6 +103,12 @@ export interface ScenarioCase {
   knownLimitations?: KnownLimitation[];
   /** Broken fixes that must be killed and different correct fixes that must hold (see Mutant). */
   mutants?: Mutant[];
+}
+
+/** The variants of a case a request for `buggy`, `fixed` or `both` selects: a property case has no buggy one. */
+export function caseVariants(c: ScenarioCase, requested: Variant | 'both'): Variant[] {
+  const own: Variant[] = c.kind === 'property' ? ['fixed'] : ['buggy', 'fixed'];
+  return requested === 'both' ? own : own.filter((v) => v === requested);
 }
 
 export interface RunResult {

@@ -1,0 +1,7 @@
+// The re-implemented controllers' property cases: each runs one controller (with the simulated nodes and
+// scheduler it needs) under exploration, and its own invariants (a Deployment never has more than
+// replicas+maxSurge pods, a Job never exceeds its completions, …) must hold on every schedule. They have
+// only the `fixed` variant (ScenarioCase.kind 'property'); their mutants break the controller.
+import type { ScenarioCase } from '../engine/types.ts';
+
+export const controllerCases: readonly ScenarioCase[] = [];
