@@ -1,13 +1,26 @@
-// Stored objects are immutable snapshots, so each one is serialised at most once: reads, lists and every
-// watcher share the same JSON text.
+// Stored objects are immutable snapshots, so the JSON text of a recent one is kept and shared: the reply to
+// its write, reads, and every watcher of its event. Older snapshots are serialised again when read.
 
-const cache = new WeakMap<object, string>();
+/**
+ * Characters of JSON text kept for reuse, at most (the oldest entries go first). Bounded so that a large
+ * collection holds each object once, not once more as text (about 64 MiB of one-byte strings).
+ */
+export const jsonCacheLimitChars = 64 * 1024 * 1024;
+
+const cache = new Map<object, string>();
+let cachedChars = 0;
 
 export function jsonOf(obj: object): string {
   let s = cache.get(obj);
   if (s === undefined) {
     s = JSON.stringify(obj);
     cache.set(obj, s);
+    cachedChars += s.length;
+    for (const [old, text] of cache) {
+      if (cachedChars <= jsonCacheLimitChars) break;
+      cache.delete(old);
+      cachedChars -= text.length;
+    }
   }
   return s;
 }
@@ -19,6 +32,16 @@ export function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/**
+ * The stored snapshot of `obj` at `revision`: a frozen copy with metadata.resourceVersion set. Built by
+ * assignment: in V8 an object spread that is later frozen gets a hidden class of its own per copy (about
+ * half a KiB each, and every read of it megamorphic), while assigned copies share one.
+ */
+export function snapshotAt<T extends { metadata: object }>(obj: T, revision: number): T {
+  const metadata = Object.assign({}, obj.metadata, { resourceVersion: String(revision) });
+  return deepFreeze(Object.assign({}, obj, { metadata }));
 }
 
 /** A mutable deep copy of a JSON value. */

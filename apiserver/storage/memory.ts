@@ -1,6 +1,6 @@
 // The embedded in-memory store: one global revision, immutable snapshots, a bounded event history and
 // watch fan-out. Everything happens synchronously inside one call, so each write is atomic.
-import { deepFreeze, jsonEqual, jsonOf } from '../machinery/json.ts';
+import { jsonEqual, jsonOf, snapshotAt } from '../machinery/json.ts';
 import type { KubeObject } from '../machinery/object.ts';
 import {
   StorageError,
@@ -64,7 +64,7 @@ export function upperBound(keys: readonly string[], key: string): number {
  * produced throws here and never reaches a bucket, the history or a watcher.
  */
 function withRevision(obj: KubeObject, revision: number): KubeObject {
-  const stored = deepFreeze({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } });
+  const stored = snapshotAt(obj, revision);
   jsonOf(stored);
   return stored;
 }

@@ -2,7 +2,7 @@
 // is sent as DELETED, one that starts matching as ADDED) and buffers them, up to a bound, until taken. The
 // initial events (the objects of a watch without a resourceVersion, or the history replayed after the one
 // given) do not count against the bound: cache_watcher.go sends its initEvents before it reads its channel.
-import { deepFreeze } from '../machinery/json.ts';
+import { snapshotAt } from '../machinery/json.ts';
 import type { KubeObject } from '../machinery/object.ts';
 import type { StorageEvent, StorageWatcher, WatchItem } from './interface.ts';
 
@@ -54,7 +54,7 @@ export class MemoryWatcher implements StorageWatcher {
       const last =
         ev.type === 'DELETED'
           ? ev.object
-          : deepFreeze({ ...(ev.prevObject as KubeObject), metadata: { ...(ev.prevObject as KubeObject).metadata, resourceVersion: String(ev.revision) } });
+          : snapshotAt(ev.prevObject as KubeObject, ev.revision);
       push([{ type: 'DELETED', revision: ev.revision, object: last }]);
     }
   }

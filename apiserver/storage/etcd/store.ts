@@ -3,7 +3,7 @@
 // (stored bytes carry none), and each write is one transaction guarded by the key's mod_revision.
 // Watches are etcd watches with the previous value; a watch cache (../cacher.ts) serves clients from them.
 import { Etcd3, type IKeyValue, type IRangeRequest, type IResponseHeader } from 'etcd3';
-import { deepFreeze } from '../../machinery/json.ts';
+import { snapshotAt } from '../../machinery/json.ts';
 import type { KubeObject } from '../../machinery/object.ts';
 import {
   StorageError,
@@ -50,7 +50,7 @@ function encode(obj: KubeObject): Buffer {
 }
 
 export function withRevision(obj: KubeObject, revision: number): KubeObject {
-  return deepFreeze({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } });
+  return snapshotAt(obj, revision);
 }
 
 function isCompacted(e: unknown): boolean {
