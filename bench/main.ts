@@ -266,7 +266,7 @@ async function mutantCounts(): Promise<void> {
 }
 
 async function capsuleSoak(): Promise<void> {
-  const { soak } = await import('../controllers/capsule/soak.ts');
+  const { soak } = await import('./capsulesoak.ts');
   const r = await soak({ sources: 20, namespaces: 50 });
   line('capsule soak: 20 sources × 50 tenant namespaces', `${r.convergeMs.toFixed(0)} ms`, '', true);
   line('capsule soak restarts', String(r.restarts), '0', r.restarts === 0);

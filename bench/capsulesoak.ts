@@ -2,17 +2,16 @@
 // Secrets into `namespaces` tenant namespaces (spread over `tenants` tenants) on an in-process API server,
 // under a Supervisor; reports how long it took to converge (every replica present with its labels and
 // status.processedItems listing exactly them) and how often the process restarted (must be 0).
-// eslint-disable-next-line no-restricted-imports -- the soak assembles a whole world (server + controller process) like a process entry point does
-import { startApiServer } from '../../apiserver/apiserver.ts';
-import { RealClock, type Clock } from '../../apiserver/machinery/clock.ts';
-import type { Logger } from '../../apiserver/machinery/log.ts';
-import { SeededRandom } from '../../apiserver/machinery/random.ts';
-import { actorKubeConfig } from '../../clients/kube/actor.ts';
-import { KubeClient, type ResourceRef } from '../../clients/kube/client.ts';
-import { Informer } from '../../clients/kube/informer.ts';
-import { Supervisor } from '../runtime/supervisor.ts';
-import { capsuleControllerProcess } from './globaltenantresource.ts';
-import { globalTenantResourceResource, objectReferenceString, resourcesLabel, tenantLabel, tenantResource, type GlobalTenantResource } from './types.ts';
+import { startApiServer } from '../apiserver/apiserver.ts';
+import { RealClock, type Clock } from '../apiserver/machinery/clock.ts';
+import type { Logger } from '../apiserver/machinery/log.ts';
+import { SeededRandom } from '../apiserver/machinery/random.ts';
+import { actorKubeConfig } from '../clients/kube/actor.ts';
+import { KubeClient, type ResourceRef } from '../clients/kube/client.ts';
+import { Informer } from '../clients/kube/informer.ts';
+import { Supervisor } from '../controllers/runtime/supervisor.ts';
+import { capsuleControllerProcess } from '../controllers/capsule/globaltenantresource.ts';
+import { globalTenantResourceResource, objectReferenceString, resourcesLabel, tenantLabel, tenantResource, type GlobalTenantResource } from '../controllers/capsule/types.ts';
 
 export interface SoakOptions {
   /** Source objects matched by the GlobalTenantResource. Default 20. */
