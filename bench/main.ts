@@ -12,8 +12,19 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+// `npm run bench [section …] [-- --json]`: the sections to run (all when none), and one JSON document of
+// every figure on stdout instead of the table (the table then goes to stderr, as progress).
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const sections = args.filter((a) => !a.startsWith('--'));
+const figures: { name: string; value: string; number: number | null; target: string; ok: boolean }[] = [];
+
 function line(name: string, value: string, target: string, ok: boolean): void {
-  console.log(`${ok ? 'ok  ' : 'MISS'} ${name.padEnd(44)} ${value.padEnd(22)} target ${target}`);
+  const text = `${ok ? 'ok  ' : 'MISS'} ${name.padEnd(44)} ${value.padEnd(22)} target ${target}`;
+  if (json) process.stderr.write(`${text}\n`);
+  else console.log(text);
+  const n = Number.parseFloat(value.replace(/,/g, ''));
+  figures.push({ name: name.trim(), value, number: Number.isFinite(n) ? n : null, target, ok });
 }
 
 async function startup(args: string[], label: string, target: number | undefined): Promise<void> {
@@ -272,18 +283,19 @@ async function capsuleSoak(): Promise<void> {
   line('capsule soak restarts', String(r.restarts), '0', r.restarts === 0);
 }
 
-const only = process.argv[2];
-console.log(`racelab benchmarks (node ${process.version}, ${root})`);
-if (!only || only === 'startup') {
+const want = (section: string): boolean => sections.length === 0 || sections.includes(section);
+(json ? process.stderr : process.stdout).write(`racelab benchmarks (node ${process.version}, ${root})\n`);
+if (want('startup')) {
   await startup(bundleArgs, 'built bundle', 300);
   await startup(tsxArgs, 'through tsx', undefined);
 }
-if (!only || only === 'cli') await cliStartup();
-if (!only || only === 'throughput') await throughput();
-if (!only || only === 'etcd') await etcdThroughput();
-if (!only || only === 'watch') await fanOut();
-if (!only || only === 'scenarios') await scenarios();
-if (!only || only === 'explore' || only === 'mutants') await mutantCounts();
-if (!only || only === 'explore') await exploration();
-if (!only || only === 'soak') await capsuleSoak();
-if (!only || only === 'hostile') await (await import('./hostile.ts')).hostile(line, bundleArgs);
+if (want('cli')) await cliStartup();
+if (want('throughput')) await throughput();
+if (want('etcd')) await etcdThroughput();
+if (want('watch')) await fanOut();
+if (want('scenarios')) await scenarios();
+if (want('explore') || want('mutants')) await mutantCounts();
+if (want('explore')) await exploration();
+if (want('soak')) await capsuleSoak();
+if (want('hostile')) await (await import('./hostile.ts')).hostile(line, bundleArgs);
+if (json) console.log(JSON.stringify({ node: process.version, sections: sections.length ? sections : 'all', figures }, null, 2));
