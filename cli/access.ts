@@ -3,7 +3,6 @@
 // and the refusal to serve a non-loopback address to anyone without a token.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { generate } from 'selfsigned';
 import type { ApiServerConfig } from '../apiserver/apiserver.ts';
 import type { Clock } from '../apiserver/machinery/clock.ts';
 import { isLoopback } from '../apiserver/http/guard.ts';
@@ -55,6 +54,8 @@ function readToken(flags: AccessFlags): string | undefined {
 
 /** A CA and a serving certificate it signed, for loopback, the bound host and the allowed hosts. */
 export async function selfSignedCertificate(hosts: readonly string[], clock: Clock): Promise<{ key: string; cert: string; ca: string }> {
+  // Loaded only for --tls: the X.509 library is large.
+  const { generate } = await import('selfsigned');
   const now = clock.now();
   const validity = { notBeforeDate: new Date(now - 60_000), notAfterDate: new Date(now + selfSignedValidityMs) };
   const ca = await generate([{ name: 'commonName', value: 'racelab-ca' }], {

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { startApiServer } from '../apiserver/apiserver.ts';
 import { RealClock } from '../apiserver/machinery/clock.ts';
 import { createLogger } from '../apiserver/machinery/log.ts';
-import { openEtcdStorage } from '../apiserver/storage/etcd/open.ts';
+import type { Cacher } from '../apiserver/storage/cacher.ts';
 import { resolveAccess, type AccessFlags } from './access.ts';
 import { CliError, fileError } from './errors.ts';
 import type { StorageSpec } from './storagespec.ts';
@@ -24,9 +24,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const clock = new RealClock();
   const access = await resolveAccess(opts.host, opts, clock);
   const spec = opts.storage ?? { kind: 'memory' };
-  let storage: Awaited<ReturnType<typeof openEtcdStorage>> | undefined;
+  let storage: Cacher | undefined;
   if (spec.kind === 'etcd') {
     try {
+      // Loaded only for etcd: the gRPC client and its protocol definitions take a while to load.
+      const { openEtcdStorage } = await import('../apiserver/storage/etcd/open.ts');
       storage = await openEtcdStorage({ url: spec.url, root: opts.etcdPrefix, historyLimit: opts.watchHistory, logger: logger.child({ component: 'watch-cache' }) });
     } catch (e) {
       throw new CliError(`cannot use etcd at ${spec.url}: ${e instanceof Error ? e.message : String(e)}`, 'start etcd there, or leave out --storage for the in-memory store');
