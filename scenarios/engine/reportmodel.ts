@@ -2,6 +2,7 @@
 // request when nothing happened in between), its actors, the start-up to fold, which request followed
 // which watch event, and the violations by number. Times come from the history entries only.
 import type { DeliveryEntry, HistoryEntry, RequestEntry, ResponseEntry } from '../../apiserver/interleave/types.ts';
+import type { ObjectVersion } from './reportobjects.ts';
 
 export interface Violation {
   invariant: string;
@@ -22,6 +23,8 @@ export interface RunReport {
   history: HistoryEntry[];
   description?: string;
   upstream?: string;
+  /** Every object at every resourceVersion the run stored (older reports: absent). */
+  objects?: ObjectVersion[];
 }
 
 /** One row of the timeline: an entry in seq order, with its paired request or response when joined. */
