@@ -57,6 +57,8 @@ export class World {
   watchCaches: readonly Cacher[] = [];
   /** Every object at every resourceVersion, per store (the report's object state on click). */
   objects: ObjectLog | undefined;
+  /** The stores (ObjectLog indexes) each actor was handed a KubeConfig for. */
+  readonly actorStores = new Map<string, Set<number>>();
 
   private constructor(
     hints: boolean,
@@ -157,6 +159,9 @@ export class World {
     if (!s) throw new Error(`no server ${index}`);
     const kc = ActorKubeConfig.forServer(s.url, actor);
     observeReconciles(kc, this.reconcileSpans);
+    const stores = this.actorStores.get(actor) ?? new Set<number>();
+    stores.add(this.watchCaches.length > 0 ? 0 : index);
+    this.actorStores.set(actor, stores);
     return kc;
   }
 
