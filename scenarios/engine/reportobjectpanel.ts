@@ -49,7 +49,8 @@ export function objectPanelData(run: RunReport, model: Model): ObjectPanelData {
         type: v.type,
         rv: v.rv,
         ...(p >= 0 ? { prev: index.versions[p]!.rv } : {}),
-        diff: index.diffs[id]!,
+        // Without a previous version every field is new: the object itself says it (no copy as a diff).
+        diff: p >= 0 ? index.diffs[id]! : [],
         object: v.object,
       };
     }
@@ -90,9 +91,9 @@ function el(tag,cls,text){var x=document.createElement(tag);if(cls)x.className=c
 function val(cls,v){var s=v===undefined?'(none)':JSON.stringify(v),x=el('span',cls,s.length>max?s.slice(0,max)+'…':s);x.title=s;return x}
 function show(row){var ids=(row.getAttribute('data-versions')||'').split(' ').filter(Boolean);if(!ids.length)return;document.querySelectorAll('tr.selected').forEach(function(r){r.classList.remove('selected')});row.classList.add('selected');out.textContent='';
 ids.forEach(function(id){var v=vs[id];if(!v)return;var sec=el('section','version');sec.setAttribute('data-version',id);sec.appendChild(el('h3',null,v.path+' @ rv '+v.rv+' · '+v.type+(v.store!==undefined?' · apiserver-'+v.store:'')));
-sec.appendChild(el('div','sub',v.prev!==undefined?v.diff.length+' change'+(v.diff.length===1?'':'s')+' since rv '+v.prev:'no earlier version: every field is new'));
+sec.appendChild(el('div','sub',v.prev!==undefined?v.diff.length+' change'+(v.diff.length===1?'':'s')+' since rv '+v.prev:'no earlier version: the object as first stored'));
 var t=el('table','diff');v.diff.forEach(function(c){var tr=el('tr','op-'+c.op),cell=el('td','val');tr.appendChild(el('td','op',c.op==='add'?'+':c.op==='remove'?'−':'~'));tr.appendChild(el('td','path',c.path));if(c.op!=='add')cell.appendChild(val('old',c.old));if(c.op==='replace')cell.appendChild(document.createTextNode(' → '));if(c.op!=='remove')cell.appendChild(val('new',c.new));tr.appendChild(cell);t.appendChild(tr)});sec.appendChild(t);
-var d=el('details');d.appendChild(el('summary',null,'the object at rv '+v.rv));d.appendChild(el('pre','obj',JSON.stringify(v.object,null,2)));sec.appendChild(d);out.appendChild(sec)});
+var d=el('details');if(v.prev===undefined)d.open=true;d.appendChild(el('summary',null,'the object at rv '+v.rv));d.appendChild(el('pre','obj',JSON.stringify(v.object,null,2)));sec.appendChild(d);out.appendChild(sec)});
 panel.hidden=false;document.body.setAttribute('data-object',row.id)}
 document.addEventListener('click',function(e){var t=e.target;if(!t||!t.closest||t.closest('a,button,select,#object-panel'))return;var r=t.closest('tr[data-versions]');if(r)show(r)});
 document.getElementById('object-close').addEventListener('click',function(){panel.hidden=true;document.body.removeAttribute('data-object');document.querySelectorAll('tr.selected').forEach(function(r){r.classList.remove('selected')})})})();`;
