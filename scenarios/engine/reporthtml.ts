@@ -276,10 +276,12 @@ function reconcileMarks(model: Model, laneOf: Map<string, number>, rowIndex: Map
     if (lane === undefined || from === undefined) continue;
     const to = sp.end ? (rowIndex.get(sp.end.seq) ?? last) : last;
     const result = sp.end ? (sp.end.result ?? 'ok') : 'open';
-    const bar = `<i class="rs r-${esc(result)}" style="left:${spanBarLeftPx(sp.start.worker)}px" data-span="${sp.start.seq}" title="${esc(`reconcile #${sp.start.seq} ${sp.start.controller} ${sp.start.key} · worker ${sp.start.worker} · ${sp.end ? endText(sp.end.result, sp.end.requeueAfterMs) : 'never ended'}`)}"></i>`;
+    const bar = `<i class="rs r-${esc(result)}" style="left:${spanBarLeftPx(sp.start.worker)}px" data-span="${sp.start.seq}"`;
+    // The tooltip on the span's first and last rows only: a long span stays small.
+    const titled = `${bar} title="${esc(`reconcile #${sp.start.seq} ${sp.start.controller} ${sp.start.key} · worker ${sp.start.worker} · ${sp.end ? endText(sp.end.result, sp.end.requeueAfterMs) : 'never ended'}`)}"></i>`;
     for (let i = from; i <= to; i++) {
       const m = marks[i]!;
-      m.set(lane, (m.get(lane) ?? '') + bar);
+      m.set(lane, (m.get(lane) ?? '') + (i === from || i === to ? titled : `${bar}></i>`));
     }
   }
   return marks;
@@ -412,7 +414,7 @@ export function htmlTimeline(run: RunReport): string {
       else cells.push(`<td class="${c.join(' ')}">${bars}</td>`);
     }
     const versions = objects.rowVersions.get(e.seq);
-    const versionsAttr = versions ? ` data-versions="${versions.join(' ')}" title="click: the object at this resourceVersion and what changed"` : '';
+    const versionsAttr = versions ? ` data-versions="${versions.join(' ')}" tabindex="0" title="click (or Enter): the object at this resourceVersion and what changed"` : '';
     body.push(
       `<tr id="seq-${e.seq}" class="${cls.join(' ')}" data-actor="${esc(e.actor)}" data-verb="${esc(rowVerb(row))}" data-object="${esc(rowObject(row))}"${versionsAttr}><td class="seq"><a href="#seq-${e.seq}">#${e.seq}</a></td><td class="time" title="${esc(relTime(e.atMs - model.t0))} from the first entry">${esc(simTime(e.atMs))}</td>${cells.join('')}</tr>`,
     );

@@ -96,4 +96,5 @@ var t=el('table','diff');v.diff.forEach(function(c){var tr=el('tr','op-'+c.op),c
 var d=el('details');if(v.prev===undefined)d.open=true;d.appendChild(el('summary',null,'the object at rv '+v.rv));d.appendChild(el('pre','obj',JSON.stringify(v.object,null,2)));sec.appendChild(d);out.appendChild(sec)});
 panel.hidden=false;document.body.setAttribute('data-object',row.id)}
 document.addEventListener('click',function(e){var t=e.target;if(!t||!t.closest||t.closest('a,button,select,#object-panel'))return;var r=t.closest('tr[data-versions]');if(r)show(r)});
+document.addEventListener('keydown',function(e){var t=e.target;if(e.key==='Enter'&&t&&t.matches&&t.matches('tr[data-versions]'))show(t);else if(e.key==='Escape'&&!panel.hidden)document.getElementById('object-close').click()});
 document.getElementById('object-close').addEventListener('click',function(){panel.hidden=true;document.body.removeAttribute('data-object');document.querySelectorAll('tr.selected').forEach(function(r){r.classList.remove('selected')})})})();`;
