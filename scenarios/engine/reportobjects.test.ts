@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HistoryEntry, RequestEntry, ResponseEntry } from '../../apiserver/interleave/types.ts';
+import { htmlTimeline } from './reporthtml.ts';
 import { buildModel, type RunReport } from './reportmodel.ts';
 import { objectPanelData } from './reportobjectpanel.ts';
 import { buildObjectIndex, objectDiff, readablePath, versionsOfEntry, type ObjectVersion } from './reportobjects.ts';
@@ -95,4 +96,20 @@ test('objectPanelData: rows get the versions of their object, only from the stor
   const alone = objectPanelData({ ...run, actorStores: undefined }, buildModel(run));
   assert.deepEqual(alone.rowVersions.get(1), [0, 1], 'without knowing the actor\'s store: every store that has it');
   assert.equal(objectPanelData({ ...run, objects: undefined }, buildModel(run)).rowVersions.size, 0, 'an older report without objects');
+});
+
+test('html: an object whose text could end its script stays data; rows with versions say which', () => {
+  const evil = '</script><script>document.title="pwned"</script>';
+  const history: HistoryEntry[] = [{ ...at(1), type: 'delivery', actor: 'ctrl', resource: 'configmaps', eventType: 'ADDED', namespace: 'default', name: 'cm', revision: 4 }];
+  const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'default', resourceVersion: '4' }, data: { evil } };
+  const run: RunReport = {
+    scenario: 's', variant: 'buggy', seed: 1, reproduced: false, expected: true, ok: false, durationMs: 1, violations: [], history,
+    objects: [{ store: 0, type: 'ADDED', group: '', resource: 'configmaps', namespace: 'default', name: 'cm', rv: 4, object }],
+  };
+  const html = htmlTimeline(run);
+  assert.equal(html.split('</script>').length, 4, 'the run, the objects and the page script end once each');
+  assert.match(html, /<tr id="seq-1" [^>]*data-versions="0" tabindex="0"/);
+  const blob = /<script type="application\/json" id="racelab-objects">([\s\S]*?)<\/script>/.exec(html)?.[1];
+  assert.ok(blob);
+  assert.deepEqual((JSON.parse(blob) as Record<string, { object: unknown; path: string }>)['0'], { path: 'configmaps/default/cm', type: 'ADDED', rv: 4, diff: [], object });
 });
