@@ -2,7 +2,7 @@
 // one total order. Interleaving conditions are predicates over it, and a scenario's invariants are
 // checked on it (DESIGN.md principles 4 and 8).
 import type { Clock } from '../machinery/clock.ts';
-import type { DeliveryEntry, HistoryEntry, NoteEntry, RequestEntry, ResponseEntry } from './types.ts';
+import type { DeliveryEntry, HistoryEntry, NoteEntry, ReconcileEntry, RequestEntry, ResponseEntry } from './types.ts';
 
 /** The most entries a History keeps; older ones are dropped (and counted in `dropped`). */
 export const historyEntriesLimit = 200_000;
@@ -21,7 +21,9 @@ type Stamped<E extends NewEntry> = E extends { type: 'request' }
     ? ResponseEntry
     : E extends { type: 'delivery' }
       ? DeliveryEntry
-      : NoteEntry;
+      : E extends { type: 'reconcile' }
+        ? ReconcileEntry
+        : NoteEntry;
 
 export interface HistoryOptions {
   /** The server's Clock: every entry's atMs. */

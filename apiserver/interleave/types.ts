@@ -133,4 +133,23 @@ export interface NoteEntry extends EntryBase {
   tag: string;
 }
 
-export type HistoryEntry = RequestEntry | ResponseEntry | DeliveryEntry | NoteEntry;
+/** A controller worker began or ended one Reconcile (controllers/runtime/controller.ts reconcileHandler). */
+export interface ReconcileEntry extends EntryBase {
+  type: 'reconcile';
+  /** The controller's process, as its requests name it. */
+  actor: string;
+  controller: string;
+  /** The worker (goroutine) of the controller, from 0. */
+  worker: number;
+  /** The request reconciled: `namespace/name`, or `name` for a cluster-scoped kind. */
+  key: string;
+  phase: 'start' | 'end';
+  /** On an end: the seq of its start. */
+  start?: number;
+  /** On an end: returned without requeue (ok), asked to be requeued (requeue), or threw (error). */
+  result?: 'ok' | 'requeue' | 'error';
+  /** On an end that asked for a requeue after a delay: the delay. */
+  requeueAfterMs?: number;
+}
+
+export type HistoryEntry = RequestEntry | ResponseEntry | DeliveryEntry | NoteEntry | ReconcileEntry;

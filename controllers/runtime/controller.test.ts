@@ -10,6 +10,7 @@ import type { Informer, InformerResource } from '../../clients/kube/informer.ts'
 import { background, withCancel, type Context } from './concurrency.ts';
 import { isTerminal, Panic, TerminalError, type Reconciler, type Request } from './controller.ts';
 import { Manager } from './manager.ts';
+import { observeReconciles, reconcileSinkOf } from './reconcileobserver.ts';
 import { generationChanged, newPredicateFuncs } from './predicate.ts';
 import { eventually } from '../../testing/eventually.ts';
 
@@ -311,6 +312,53 @@ test('predicates: generationChanged ignores status-only updates; watches() maps 
   await client.create(cmRef, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pointer', labels: { cluster: 'c1' } } });
   await eventually(() => seen.length === 3 && ctrl.idle(), 'the mapped ConfigMap');
   assert.deepEqual(seen, ['c1', 'c1', 'c1']);
+  cancel();
+  await done;
+});
+
+test('a KubeConfig registered with observeReconciles: its Manager reports each reconcile start and end (worker, key, result)', async (t) => {
+  const server = await testServer(t);
+  const clock = new FakeClock();
+  const client = new KubeClient(actorKubeConfig(server.url, 'tester'));
+  const kc = actorKubeConfig(server.url, 'observed');
+  const heard: string[] = [];
+  observeReconciles(kc, (actor, s) => {
+    heard.push(`start ${actor} ${s.controller} w${s.worker} ${s.key}`);
+    return (end) => heard.push(`end ${actor} ${s.controller} w${s.worker} ${s.key} ${end.result}${end.requeueAfterMs !== undefined ? ` ${end.requeueAfterMs}` : ''}`);
+  });
+  assert.equal(reconcileSinkOf(actorKubeConfig(server.url, 'observed')), undefined, 'only the registered KubeConfig');
+  const mgr = new Manager({ kc, clock, name: 'observed' });
+  const calls = new Map<string, number>();
+  mgr
+    .newController({
+      name: 'spans',
+      reconcile: (_ctx, req) => {
+        const n = (calls.get(req.name) ?? 0) + 1;
+        calls.set(req.name, n);
+        if (req.name === 'err' && n === 1) throw new Error('first attempt fails');
+        if (req.name === 'after' && n === 1) return { requeueAfterMs: 30_000 };
+        if (req.name === 'again' && n === 1) return { requeue: true };
+        return undefined;
+      },
+    })
+    .for(cmResource);
+  const { ctx, cancel } = withCancel(background());
+  const done = mgr.start(ctx);
+  await mgr.whenStarted();
+  for (const name of ['ok', 'err', 'after', 'again']) {
+    await client.create(cmRef, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } });
+    await eventually(() => calls.get(name) === 1 && mgr.idle(), `${name} reconciled`);
+  }
+  assert.deepEqual(heard, [
+    'start observed spans w0 default/ok',
+    'end observed spans w0 default/ok ok',
+    'start observed spans w0 default/err',
+    'end observed spans w0 default/err error',
+    'start observed spans w0 default/after',
+    'end observed spans w0 default/after requeue 30000',
+    'start observed spans w0 default/again',
+    'end observed spans w0 default/again requeue',
+  ]);
   cancel();
   await done;
 });

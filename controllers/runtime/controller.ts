@@ -23,6 +23,7 @@ import { DeletedFinalStateUnknown, type HandlerRegistration, type Informer, type
 import { FatalError, go, park, WaitGroup, type Context } from './concurrency.ts';
 import { passes, type Predicate } from './predicate.ts';
 import type { RateLimiter } from './ratelimiter.ts';
+import type { ReconcileEnd, ReconcileObserver } from './reconcileobserver.ts';
 import { RateLimitingQueue } from './workqueue.ts';
 
 /** What a reconciler is asked to converge: one object's key. namespace is '' for cluster-scoped kinds. */
@@ -88,6 +89,8 @@ export interface ControllerOptions {
   /** Needed to name kinds instead of passing informers. */
   informers?: InformerSource;
   logger?: Logger;
+  /** Told when each reconcile starts and ends (a scenario world's reconcile spans). */
+  observer?: ReconcileObserver;
 }
 
 export interface ControllerStats {
@@ -103,6 +106,14 @@ type Source = Informer | InformerResource;
 function groupOf(apiVersion: string): string {
   const i = apiVersion.indexOf('/');
   return i < 0 ? '' : apiVersion.slice(0, i);
+}
+
+/** What the observer is told of a reconcile's end (the cases of reconcileHandler below). */
+function reconcileEnd(failed: boolean, result: Result | void): ReconcileEnd {
+  if (failed) return { result: 'error' };
+  if (result && result.requeueAfterMs !== undefined && result.requeueAfterMs > 0) return { result: 'requeue', requeueAfterMs: result.requeueAfterMs };
+  if (result?.requeue) return { result: 'requeue' };
+  return { result: 'ok' };
 }
 
 export class Controller {
@@ -178,7 +189,7 @@ export class Controller {
       wg.add(1);
       go(`${this.name}/worker-${i}`, async () => {
         try {
-          await this.worker(ctx);
+          await this.worker(ctx, i);
         } finally {
           wg.done();
         }
@@ -224,7 +235,7 @@ export class Controller {
     return this;
   }
 
-  private async worker(ctx: Context): Promise<void> {
+  private async worker(ctx: Context, worker: number): Promise<void> {
     for (;;) {
       const got = await park(this.queue.get());
       if (got.shutdown) return;
@@ -232,12 +243,13 @@ export class Controller {
         this.queue.done(got.key); // shutting down: drop what is still queued
         continue;
       }
-      await this.reconcileHandler(ctx, got.key);
+      await this.reconcileHandler(ctx, got.key, worker);
     }
   }
 
-  private async reconcileHandler(ctx: Context, key: string): Promise<void> {
+  private async reconcileHandler(ctx: Context, key: string, worker: number): Promise<void> {
     const req = parseRequestKey(key);
+    const ended = this.opts.observer?.({ controller: this.name, worker, key });
     this.active++;
     this.stats.reconciles++;
     let result: Result | void = undefined;
@@ -251,6 +263,7 @@ export class Controller {
     } finally {
       this.active--;
     }
+    ended?.(reconcileEnd(failed, result));
     if (failed && (error instanceof FatalError || (error instanceof Panic && this.opts.recoverPanic === false))) {
       this.queue.done(key);
       throw error; // the goroutine dies, and the process with it

@@ -18,6 +18,7 @@ import { KubeClient } from '../../clients/kube/client.ts';
 import { Informer, type InformerOptions, type InformerResource } from '../../clients/kube/informer.ts';
 import { currentGoroutine, go, park, WaitGroup, withCancel, type Context } from './concurrency.ts';
 import { Controller, type ControllerOptions, type InformerSource } from './controller.ts';
+import { reconcileSinkOf, type ReconcileObserver, type ReconcileStart } from './reconcileobserver.ts';
 import { EventBroadcaster, type EventBroadcasterOptions, type EventRecorder } from './recorder.ts';
 
 /** Something the manager runs after the informers synced; start resolves when ctx is cancelled and it has stopped. */
@@ -40,9 +41,11 @@ export interface ManagerOptions {
   logger?: Logger;
   informerDefaults?: InformerDefaults;
   events?: Pick<EventBroadcasterOptions, 'flushDelayMs' | 'maxTriesPerEvent' | 'retrySleepMs' | 'maxQueuedEvents'>;
+  /** Told of every reconcile of the controllers; default: the sink its KubeConfig was registered with (observeReconciles: a scenario world's). */
+  reconcileObserver?: ReconcileObserver;
 }
 
-export type NewControllerOptions = Omit<ControllerOptions, 'clock' | 'informers' | 'logger'>;
+export type NewControllerOptions = Omit<ControllerOptions, 'clock' | 'informers' | 'logger' | 'observer'>;
 
 export class Manager implements InformerSource {
   readonly client: KubeClient;
@@ -91,7 +94,11 @@ export class Manager implements InformerSource {
   /** A controller run by this manager; set up its watches (for/owns/watches) before start(). */
   newController(opts: NewControllerOptions): Controller {
     if (this.phase !== 'new') throw new Error(`manager ${this.name}: controllers must be added before start`);
-    const c = new Controller({ ...opts, clock: this.clock, informers: this, logger: this.opts.logger });
+    const kc = this.opts.kc;
+    const sink = reconcileSinkOf(kc);
+    const actor = kc instanceof ActorKubeConfig ? kc.actor : this.name;
+    const observer = this.opts.reconcileObserver ?? (sink ? (s: ReconcileStart) => sink(actor, s) : undefined);
+    const c = new Controller({ ...opts, clock: this.clock, informers: this, logger: this.opts.logger, ...(observer ? { observer } : {}) });
     this.controllers.push(c);
     return c;
   }

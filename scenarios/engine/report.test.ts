@@ -311,6 +311,6 @@ test('a report carries its run: runOfReport reads it back, text that could end t
   const r = run({ description: '</script><script>alert(1)</script>' });
   const html = htmlTimeline(r);
   assert.deepEqual(runOfReport(html), r);
-  assert.equal(html.split('</script>').length, 3, 'the JSON script and the page script end once each');
+  assert.equal(html.split('</script>').length, 4, 'the run, the objects and the page script end once each');
   assert.equal(runOfReport('<html></html>'), undefined);
 });

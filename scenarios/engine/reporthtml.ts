@@ -1,6 +1,7 @@
 // The HTML timeline of one run: self-contained (no external assets), one lane per actor, the violating
 // steps highlighted and linked to the violations, start-up folded, filters, and the run embedded as JSON.
-import { buildModel, duration, noteIcon, objectPath, otherEntrySummary, relTime, requestText, responseCode, verdictText, type Model, type Row, type RunReport } from './reportmodel.ts';
+import { buildModel, duration, noteIcon, objectPath, otherEntrySummary, relTime, requestText, responseCode, verdictText, type Model, type Row, type RunReport, type Span } from './reportmodel.ts';
+import { objectPanelCss, objectPanelData, objectPanelHtml, objectPanelJs, objectsJson } from './reportobjectpanel.ts';
 
 /** Longest request body summary shown inline; the whole summary is in the tooltip. */
 const bodyInlineMaxChars = 160;
@@ -111,13 +112,21 @@ tr.fold td{background:#f3f4f6;border-bottom:1px solid var(--line)}tr.fold button
 .filters select{font:12px var(--mono);max-width:32ch}
 .cause a{font-family:var(--mono)}.vref{color:var(--bad);font-weight:700;margin-right:8px}.vno{font:700 12px var(--mono);color:var(--bad)}
 .tag.other{color:#6d28d9}
-`;
+i.rs{position:absolute;top:0;bottom:0;width:3px;border-radius:1px;background:#7c8aa5}i.rs.r-ok{background:var(--good)}i.rs.r-requeue{background:var(--held)}i.rs.r-error{background:var(--bad)}
+.chip.reconcile{background:#f6f8fb;border-left-style:double;border-left-width:4px}.chip.reconcile .dir{color:#4b5563}
+.res{font-weight:700;margin-left:6px;padding:0 5px;border-radius:3px}.res.ok{color:var(--good);background:#e9f6ed}.res.requeue{color:#7a5200;background:#fff1cc}.res.error{color:var(--bad);background:var(--badbg)}.res.open{color:#555;background:#eee}
+${objectPanelCss}`;
 
 // Hovering a request or its response outlines both; nothing else needs script.
 // The start-up rows fold behind one row; a link into them unfolds them. Filters hide the rows that do not match.
 const foldJs = `(function(){var b=document.body,t=document.getElementById('startup-toggle');function show(on){b.classList.toggle('show-startup',on);if(t){t.setAttribute('aria-expanded',on?'true':'false');t.textContent=(on?'▾':'▸')+t.textContent.slice(1)}}if(t)t.addEventListener('click',function(){show(!b.classList.contains('show-startup'))});function reveal(){var id=location.hash.slice(1),el=id&&document.getElementById(id);if(!el)return;if(el.classList.contains('startup')){show(true);el.scrollIntoView()}b.setAttribute('data-shown',el.offsetParent!==null?id:'')}window.addEventListener('hashchange',reveal);reveal();var sel=document.querySelectorAll('#filters select'),count=document.getElementById('filter-count');function apply(){var f={},n=0,all=0;sel.forEach(function(s){if(s.value)f[s.getAttribute('data-filter')]=s.value});var any=Object.keys(f).length>0;b.classList.toggle('filtered',any);document.querySelectorAll('tr.row').forEach(function(r){var ok=true;for(var k in f){if(r.getAttribute('data-'+k)!==f[k])ok=false}r.classList.toggle('filtered-out',!ok);all++;if(ok)n++});if(count)count.textContent=any?n+' of '+all+' entries':''}sel.forEach(function(s){s.addEventListener('change',apply)});apply()})();`;
 
 const js = `document.addEventListener('mouseover',function(e){var t=e.target.closest&&e.target.closest('[data-pair]');document.querySelectorAll('.pairhl').forEach(function(x){x.classList.remove('pairhl')});if(t){document.querySelectorAll('[data-pair="'+t.getAttribute('data-pair')+'"]').forEach(function(x){x.classList.add('pairhl')})}});`;
+
+function endText(result: 'ok' | 'requeue' | 'error' | undefined, requeueAfterMs: number | undefined): string {
+  if (result === 'requeue' && requeueAfterMs !== undefined) return `requeue after ${duration(requeueAfterMs)}`;
+  return result ?? 'ok';
+}
 
 function badgesHtml(row: Row): string {
   const e = row.entry;
@@ -176,6 +185,18 @@ function chipHtml(row: Row, model: Model): string {
       cls += ' delivery';
       body = `<div><span class="dir">⇠</span> <span class="verb">${esc(e.eventType)}</span> ${esc(objectPath(e.resource, e.namespace, e.name))} <span class="sub">rv=${e.revision}</span></div>`;
       break;
+    case 'reconcile': {
+      cls += ' reconcile';
+      if (e.phase === 'start') {
+        const span = model.spanAt.get(e.seq);
+        const end = span?.end;
+        const res = end ? `<span class="res ${esc(end.result ?? 'ok')}">${esc(endText(end.result, end.requeueAfterMs))}</span> at <a href="#seq-${end.seq}">#${end.seq}</a>` : `<span class="res open">never ended</span>`;
+        body = `<div data-span="${e.seq}"><span class="dir">⟳</span> <span class="verb">reconcile</span> ${esc(e.controller)} ${esc(e.key)} <span class="sub">worker ${e.worker}</span></div><div class="sub">${res}</div>`;
+      } else {
+        body = `<div><span class="dir">⟲</span> reconciled ${esc(e.controller)} ${esc(e.key)} <span class="res ${esc(e.result ?? 'ok')}">${esc(endText(e.result, e.requeueAfterMs))}</span> <span class="sub">worker ${e.worker}${e.start !== undefined ? ` · from <a href="#seq-${e.start}">#${e.start}</a>` : ''}</span></div>`;
+      }
+      break;
+    }
     case 'note':
       cls += ` note ${esc(e.tag)}`;
       body = `<div><span class="tag ${esc(e.tag)}">${noteIconHtml(e.tag)} ${esc(e.tag)}</span>${esc(e.text)}</div>`;
@@ -193,6 +214,8 @@ function chipHtml(row: Row, model: Model): string {
   if (next) body += `<div class="sub cause" data-next="${next.join(' ')}">⤷ then ${next.map((q) => `<a href="#seq-${model.rowOfSeq.get(q) ?? q}">#${q}</a>`).join(' ')}</div>`;
   const after = model.after.get(e.seq);
   if (after !== undefined) body += `<div class="sub cause" data-after="${after}">⤶ after event <a href="#seq-${after}">#${after}</a></div>`;
+  const inSpan = model.inSpan.get(e.seq);
+  if (inSpan) body += `<div class="sub cause" data-in-span="${inSpan.join(' ')}">⤶ in reconcile ${inSpan.map((s) => `<a href="#seq-${s}">#${s}</a>`).join(' ')}</div>`;
   if (row.violations.length) {
     const refs = row.violations.map((v) => `<a class="vref" href="#violation-${model.violationNo.get(v)}" title="${esc(v.invariant)}">✗ ${model.violationNo.get(v)} ${esc(v.invariant)}</a>`);
     body += `<div class="vmsg">${refs.join(' ')}</div>`;
@@ -201,7 +224,7 @@ function chipHtml(row: Row, model: Model): string {
 }
 
 /** For each lane and row, whether the lane's actor has a request in flight or held across that row. */
-function laneSpans(model: Model, laneOf: Map<string, number>): { inflight: Int32Array[]; held: Int32Array[] } {
+function laneSpans(model: Model, laneOf: Map<string, number>): { inflight: Int32Array[]; held: Int32Array[]; reconciles: Map<number, string>[] } {
   const n = model.rows.length;
   const rowIndex = new Map<number, number>();
   model.rows.forEach((r, i) => rowIndex.set(r.entry.seq, i));
@@ -237,7 +260,31 @@ function laneSpans(model: Model, laneOf: Map<string, number>): { inflight: Int32
     }
   });
   for (const arr of [...inflight, ...held]) for (let i = 1; i <= n; i++) arr[i]! += arr[i - 1]!;
-  return { inflight, held };
+  return { inflight, held, reconciles: reconcileMarks(model, laneOf, rowIndex) };
+}
+
+/** Left offset of a worker's span bar in its lane: workers side by side in the cell's left padding. */
+const spanBarLeftPx = (worker: number): number => 1 + (worker % 3) * 3;
+
+/** For each row, the reconcile span bars its cells carry: `lane → html`, from each span's start row to its end row. */
+function reconcileMarks(model: Model, laneOf: Map<string, number>, rowIndex: Map<number, number>): Map<number, string>[] {
+  const marks = model.rows.map(() => new Map<number, string>());
+  const last = model.rows.length - 1;
+  for (const sp of model.spans as Span[]) {
+    const lane = laneOf.get(sp.start.actor);
+    const from = rowIndex.get(sp.start.seq);
+    if (lane === undefined || from === undefined) continue;
+    const to = sp.end ? (rowIndex.get(sp.end.seq) ?? last) : last;
+    const result = sp.end ? (sp.end.result ?? 'ok') : 'open';
+    const bar = `<i class="rs r-${esc(result)}" style="left:${spanBarLeftPx(sp.start.worker)}px" data-span="${sp.start.seq}"`;
+    // The tooltip on the span's first and last rows only: a long span stays small.
+    const titled = `${bar} title="${esc(`reconcile #${sp.start.seq} ${sp.start.controller} ${sp.start.key} · worker ${sp.start.worker} · ${sp.end ? endText(sp.end.result, sp.end.requeueAfterMs) : 'never ended'}`)}"></i>`;
+    for (let i = from; i <= to; i++) {
+      const m = marks[i]!;
+      m.set(lane, (m.get(lane) ?? '') + (i === from || i === to ? titled : `${bar}></i>`));
+    }
+  }
+  return marks;
 }
 
 /** The simulated clock as HH:MM:SS.mmm (UTC). */
@@ -251,6 +298,7 @@ function rowVerb(row: Row): string {
   if (e.type === 'request' || e.type === 'response') return e.verb;
   if (e.type === 'delivery') return 'watch event';
   if (e.type === 'note') return 'note';
+  if (e.type === 'reconcile') return 'reconcile';
   return otherEntrySummary(e).kind;
 }
 
@@ -271,10 +319,12 @@ function filtersHtml(model: Model): string {
 
 /** The run as JSON inside a <script type="application/json">: `<` escaped so no text can end the element. */
 function jsonForScript(run: RunReport): string {
-  return JSON.stringify(run).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  // The objects are embedded once, as the versions the rows show (racelab-objects).
+  const { objects: _objects, ...rest } = run;
+  return JSON.stringify(rest).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-/** The run embedded in a report written by htmlTimeline, or undefined for any other HTML. */
+/** The run embedded in a report written by htmlTimeline (without its objects), or undefined for any other HTML. */
 export function runOfReport(html: string): RunReport | undefined {
   const m = /<script type="application\/json" id="racelab-run">([\s\S]*?)<\/script>/.exec(html);
   return m ? (JSON.parse(m[1] as string) as RunReport) : undefined;
@@ -284,6 +334,7 @@ export function htmlTimeline(run: RunReport): string {
   const model = buildModel(run);
   const laneOf = new Map(model.actors.map((a, i) => [a, i]));
   const spans = laneSpans(model, laneOf);
+  const objects = objectPanelData(run, model);
   const laneCss = model.actors.map((_, i) => `.l${i}{--c:${lanePalette[i % lanePalette.length]}}`).join('');
 
   const head: string[] = [];
@@ -320,6 +371,8 @@ export function htmlTimeline(run: RunReport): string {
     `<span><span class="swatch" style="background:linear-gradient(#3b6fd8,#3b6fd8) no-repeat 6px 0/2px 100%"></span>request in flight</span>`,
     `<span><span class="swatch" style="background:repeating-linear-gradient(to bottom,#c98a12 0 3px,transparent 3px 6px) no-repeat 6px 0/2px 100%"></span>request held</span>`,
     `<span><span class="swatch" style="background:#fdecec;border:1px solid #ef9a9a"></span>violating step</span>`,
+    `<span><span class="k">⟳ ⟲</span>reconcile start, end; <span class="swatch" style="background:linear-gradient(#1a7f37,#1a7f37) no-repeat 2px 0/3px 100%"></span>reconcile span per worker (ok, <span style="color:#c98a12">requeue</span>, <span style="color:#c62828">error</span>)</span>`,
+    `<span>click a row that wrote, read or delivered an object: its state at that resourceVersion and the diff</span>`,
   ];
 
   let violations: string;
@@ -356,11 +409,14 @@ export function htmlTimeline(run: RunReport): string {
       const c = [`cell`, `l${li}`];
       if (spans.inflight[li]![ri]! > 0) c.push('inflight');
       else if (spans.held[li]![ri]! > 0) c.push('heldspan');
-      if (li === lane) cells.push(`<td class="${c.join(' ')}" data-seq="${e.seq}">${chipHtml(row, model)}</td>`);
-      else cells.push(`<td class="${c.join(' ')}"></td>`);
+      const bars = spans.reconciles[ri]!.get(li) ?? '';
+      if (li === lane) cells.push(`<td class="${c.join(' ')}" data-seq="${e.seq}">${bars}${chipHtml(row, model)}</td>`);
+      else cells.push(`<td class="${c.join(' ')}">${bars}</td>`);
     }
+    const versions = objects.rowVersions.get(e.seq);
+    const versionsAttr = versions ? ` data-versions="${versions.join(' ')}" tabindex="0" title="click (or Enter): the object at this resourceVersion and what changed"` : '';
     body.push(
-      `<tr id="seq-${e.seq}" class="${cls.join(' ')}" data-actor="${esc(e.actor)}" data-verb="${esc(rowVerb(row))}" data-object="${esc(rowObject(row))}"><td class="seq"><a href="#seq-${e.seq}">#${e.seq}</a></td><td class="time" title="${esc(relTime(e.atMs - model.t0))} from the first entry">${esc(simTime(e.atMs))}</td>${cells.join('')}</tr>`,
+      `<tr id="seq-${e.seq}" class="${cls.join(' ')}" data-actor="${esc(e.actor)}" data-verb="${esc(rowVerb(row))}" data-object="${esc(rowObject(row))}"${versionsAttr}><td class="seq"><a href="#seq-${e.seq}">#${e.seq}</a></td><td class="time" title="${esc(relTime(e.atMs - model.t0))} from the first entry">${esc(simTime(e.atMs))}</td>${cells.join('')}</tr>`,
     );
   });
   const table = model.rows.length
@@ -382,9 +438,11 @@ export function htmlTimeline(run: RunReport): string {
 ${filtersHtml(model)}
 ${violations}
 <div class="wrap">${table}</div>
-<footer>racelab timeline · rows in server history order · times are the server's (simulated) clock, UTC; hover one for the offset from the first entry · ⤷ then / ⤶ after: the requests an actor sent after a watch event, before its next one (what the reconcile that event triggered sent)</footer>
+<footer>racelab timeline · rows in server history order · times are the server's (simulated) clock, UTC; hover one for the offset from the first entry · ⤷ then / ⤶ after: the reconciles an actor started after a watch event, before its next one, and the requests made inside each (⤶ in reconcile); for an actor without reconcile spans, the requests it sent after the event</footer>
+${objectPanelHtml()}
 <script type="application/json" id="racelab-run">${jsonForScript(run)}</script>
-<script>${js}${foldJs}</script>
+<script type="application/json" id="racelab-objects">${objectsJson(objects)}</script>
+<script>${js}${foldJs}${objectPanelJs}</script>
 </body>
 </html>
 `;

@@ -1,7 +1,8 @@
 // The model every report renderer shares: a run's history as rows in seq order (a reply joined to its
 // request when nothing happened in between), its actors, the start-up to fold, which request followed
 // which watch event, and the violations by number. Times come from the history entries only.
-import type { DeliveryEntry, HistoryEntry, RequestEntry, ResponseEntry } from '../../apiserver/interleave/types.ts';
+import type { DeliveryEntry, HistoryEntry, ReconcileEntry, RequestEntry, ResponseEntry } from '../../apiserver/interleave/types.ts';
+import type { ObjectVersion } from './reportobjects.ts';
 
 export interface Violation {
   invariant: string;
@@ -22,6 +23,10 @@ export interface RunReport {
   history: HistoryEntry[];
   description?: string;
   upstream?: string;
+  /** Every object at every resourceVersion the run stored (older reports: absent). */
+  objects?: ObjectVersion[];
+  /** The stores (ObjectVersion.store) each actor talks to, where the run knows it: its rows show only their versions. */
+  actorStores?: Record<string, number[]>;
 }
 
 /** One row of the timeline: an entry in seq order, with its paired request or response when joined. */
@@ -45,12 +50,28 @@ export interface Model {
   t0: number;
   /** Rows from the start that are start-up (informer LIST/WATCH, setup steps), folded behind one row; 0: none. */
   startup: number;
-  /** For a delivery: the requests its actor sent next, before its next watch event (what the reconcile sent). */
+  /**
+   * For a delivery: the reconciles its actor started next, before its next watch event; for an actor without
+   * reconcile spans, the requests it sent next (what the reconcile that event triggered sent). For a
+   * reconcile's start: the requests made inside it.
+   */
   next: Map<number, number[]>;
-  /** For such a request: the delivery it followed. */
+  /** For a reconcile's start, or a request linked straight to a delivery: the delivery it followed. */
   after: Map<number, number>;
+  /** For a request: the start seqs of its actor's reconciles open when it arrived (more than one: concurrent workers). */
+  inSpan: Map<number, number[]>;
+  /** Each reconcile: its start entry and, once it ended, its end entry, in start order. */
+  spans: Span[];
+  /** The span of each reconcile start seq. */
+  spanAt: Map<number, Span>;
   /** Each violated invariant's number, from 1, in the order of the run's violations. */
   violationNo: Map<Violation, number>;
+}
+
+/** One reconcile of a controller worker: from its start entry to its end (none: still running when the run ended). */
+export interface Span {
+  start: ReconcileEntry;
+  end?: ReconcileEntry;
 }
 
 /** Fewer start-up rows than this are not folded. */
@@ -73,6 +94,8 @@ function endsStartup(row: Row): boolean {
       return !!e.delayed;
     case 'note':
       return !setupNoteTags.has(e.tag);
+    case 'reconcile':
+      return false;
     default:
       return true;
   }
@@ -96,27 +119,60 @@ export function otherEntrySummary(e: HistoryEntry): { kind: string; text: string
   return { kind: String(type), text };
 }
 
-/** Links each watch delivery to the requests its actor sent next, up to that actor's next delivery. */
-function causality(rows: readonly Row[]): { next: Map<number, number[]>; after: Map<number, number> } {
+/**
+ * Links each watch delivery to what its actor did next, up to that actor's next delivery: the reconciles it
+ * started (and each reconcile to the requests made while it ran), or, for an actor that records no
+ * reconcile spans, the requests it sent. A request made while several reconciles of its actor ran (workers
+ * at once) is linked to each of them; one made while none ran (an informer's LIST, an Event) to none.
+ */
+function causality(rows: readonly Row[]): { next: Map<number, number[]>; after: Map<number, number>; inSpan: Map<number, number[]>; spans: Span[] } {
   const next = new Map<number, number[]>();
   const after = new Map<number, number>();
+  const inSpan = new Map<number, number[]>();
+  const spans: Span[] = [];
   const open = new Map<string, number>();
+  const running = new Map<string, Map<number, Span>>();
+  const withSpans = new Set<string>();
+  for (const row of rows) if (row.entry.type === 'reconcile') withSpans.add(row.entry.actor);
+  const link = (from: number, to: number): boolean => {
+    const list = next.get(from) ?? [];
+    if (list.length >= nextRequestsMax) return false;
+    list.push(to);
+    next.set(from, list);
+    return true;
+  };
   for (const row of rows) {
     const e = row.entry;
     if (e.type === 'delivery') {
       if (e.eventType !== 'BOOKMARK') open.set(e.actor, e.seq);
       else open.delete(e.actor);
+    } else if (e.type === 'reconcile') {
+      const mine = running.get(e.actor) ?? new Map<number, Span>();
+      running.set(e.actor, mine);
+      if (e.phase === 'start') {
+        const span: Span = { start: e };
+        spans.push(span);
+        mine.set(e.seq, span);
+        const d = open.get(e.actor);
+        if (d !== undefined && link(d, e.seq)) after.set(e.seq, d);
+      } else if (e.start !== undefined) {
+        const span = mine.get(e.start);
+        if (span) span.end = e;
+        mine.delete(e.start);
+      }
     } else if (e.type === 'request' && e.verb !== 'watch') {
+      if (withSpans.has(e.actor)) {
+        const starts = [...(running.get(e.actor)?.keys() ?? [])];
+        if (starts.length === 0) continue;
+        inSpan.set(e.seq, starts);
+        for (const s of starts) link(s, e.seq);
+        continue;
+      }
       const d = open.get(e.actor);
-      if (d === undefined) continue;
-      const list = next.get(d) ?? [];
-      if (list.length >= nextRequestsMax) continue;
-      list.push(e.seq);
-      next.set(d, list);
-      after.set(e.seq, d);
+      if (d !== undefined && link(d, e.seq)) after.set(e.seq, d);
     }
   }
-  return { next, after };
+  return { next, after, inSpan, spans };
 }
 
 export function buildModel(run: RunReport): Model {
@@ -171,9 +227,9 @@ export function buildModel(run: RunReport): Model {
   }
   const firstActing = rows.findIndex(endsStartup);
   const startupRows = firstActing < 0 ? leadingInformerRows(rows) : firstActing;
-  const { next, after } = causality(rows);
+  const { next, after, inSpan, spans } = causality(rows);
   const violationNo = new Map(run.violations.map((v, i) => [v, i + 1]));
-  return { entries, rows, actors, rowOfSeq, t0: entries[0]?.atMs ?? 0, startup: startupRows >= startupFoldMinRows ? startupRows : 0, next, after, violationNo };
+  return { entries, rows, actors, rowOfSeq, t0: entries[0]?.atMs ?? 0, startup: startupRows >= startupFoldMinRows ? startupRows : 0, next, after, inSpan, spans, spanAt: new Map(spans.map((sp) => [sp.start.seq, sp])), violationNo };
 }
 
 /** `clusters/default/c1`, `clusters/default/c1/status`, `clusters/default/*`, `nodes/n1`, `nodes`. */
@@ -192,6 +248,12 @@ export function requestText(e: RequestEntry): string {
 
 export function responseCode(r: ResponseEntry): string {
   return r.reason ? `${r.code} ${r.reason}` : String(r.code);
+}
+
+export function reconcileText(e: ReconcileEntry): string {
+  if (e.phase === 'start') return `reconcile ${e.controller} ${e.key} (worker ${e.worker})`;
+  const why = e.result === 'requeue' && e.requeueAfterMs !== undefined ? `requeue after ${duration(e.requeueAfterMs)}` : (e.result ?? 'ended');
+  return `reconciled ${e.controller} ${e.key} (worker ${e.worker}): ${why}`;
 }
 
 export function deliveryText(e: DeliveryEntry): string {

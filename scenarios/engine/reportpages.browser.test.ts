@@ -4,7 +4,7 @@
 // reconcile it triggered sent is drawn, and the buggy/fixed comparison and the index render.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -38,7 +38,7 @@ function tagOf(html: string, id: string): string {
   return m[0];
 }
 
-test('reports in headless Chromium: jump to the first violation, folded start-up, delivery → requests, buggy beside fixed', { skip, timeout: 6 * chromiumTimeoutMs }, async () => {
+test('reports in headless Chromium: jump to the first violation, folded start-up, delivery → reconcile span → requests, object state on click, buggy beside fixed', { skip, timeout: 6 * chromiumTimeoutMs }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'racelab-pages-browser-'));
   try {
     const c = findCase('clusterctl-move-finalizer');
@@ -71,15 +71,46 @@ test('reports in headless Chromium: jump to the first violation, folded start-up
     assert.ok(/<body[^>]*class="[^"]*show-startup/.test(unfolded), 'a link into the start-up unfolds it');
     assert.ok(new RegExp(`<body[^>]*data-shown="${firstStartup}"`).test(unfolded), 'the folded row is shown once unfolded');
 
-    // A delivery to the cluster controller links to the PATCH the reconcile it triggered sent (the re-added
-    // finalizer), and that request links back.
-    const chains = [...plain.matchAll(/<tr id="seq-(\d+)" class="row delivery[^"]*" data-actor="cluster-controller"(?:(?!<\/tr>)[\s\S])*?data-next="([\d ]+)"/g)];
-    assert.ok(chains.length > 0, 'deliveries link to the requests after them');
-    const readd = buggy.report.violations.find((v) => v.invariant === 'source-emptied-after-move')!.seqs;
-    const chain = chains.find((m) => m[2]!.split(' ').some((q) => readd.includes(Number(q))));
-    assert.ok(chain, `a delivery leading to one of ${readd.join(', ')}`);
-    const request = chain[2]!.split(' ').find((q) => readd.includes(Number(q)))!;
-    assert.ok(new RegExp(`<tr id="seq-${request}"[^>]*data-actor="cluster-controller"(?:(?!</tr>)[\\s\\S])*?data-after="${chain[1]}"`).test(plain), `#${request} links back to #${chain[1]}`);
+    // A delivery to the cluster controller links to the reconcile it triggered, that reconcile to the PATCH
+    // it made (the re-added finalizer), and the PATCH back to its reconcile, whose span bar runs from its
+    // start row to its end row on the controller's lane.
+    const rowTag = (seq: string): string => tagOf(plain, `seq-${seq}`);
+    const rowHtml = (seq: string): string => {
+      const at = plain.indexOf(`<tr id="seq-${seq}"`);
+      return plain.slice(at, plain.indexOf('</tr>', at));
+    };
+    const readd = buggy.report.violations.find((v) => v.invariant === 'source-emptied-after-move')!.seqs.map(String);
+    const spans = [...plain.matchAll(/<tr id="seq-(\d+)" class="row reconcile[^"]*" data-actor="cluster-controller"(?:(?!<\/tr>)[\s\S])*?data-next="([\d ]+)"/g)];
+    assert.ok(spans.length > 0, 'reconciles link to the requests made inside them');
+    const span = spans.find((m) => m[2]!.split(' ').some((q) => readd.includes(q)));
+    assert.ok(span, `a reconcile leading to one of ${readd.join(', ')}`);
+    const [, start, made] = span;
+    const request = made!.split(' ').find((q) => readd.includes(q))!;
+    assert.match(rowHtml(request), new RegExp(`data-in-span="[\\d ]*\\b${start}\\b`), `#${request} links back to its reconcile #${start}`);
+    const after = /data-after="(\d+)"/.exec(rowHtml(start!))?.[1];
+    assert.ok(after, `reconcile #${start} links to the delivery that triggered it`);
+    assert.match(rowTag(after), /class="row delivery/);
+    assert.match(rowHtml(after), new RegExp(`data-next="[\\d ]*\\b${start}\\b`), `delivery #${after} links to reconcile #${start}`);
+    const end = new RegExp(`<span class="res ok">ok</span> at <a href="#seq-(\\d+)">`).exec(rowHtml(start!))?.[1];
+    assert.ok(end, `reconcile #${start} ended ok`);
+    for (const seq of [start!, request, end]) assert.ok(rowHtml(seq).includes(`class="rs r-ok" style="left:1px" data-span="${start}"`), `the span bar of #${start} on row #${seq}`);
+
+    // Clicking a row that wrote an object shows the object at that resourceVersion and the diff against the
+    // previous one: the PATCH that re-added the finalizer shows it added to metadata.finalizers. The click is
+    // a real DOM click on the row's chip, from a script appended to a copy of the report.
+    assert.match(rowTag(request), /data-versions="\d+/, `#${request} has an object version`);
+    const clickPath = join(work, 'click.html');
+    const click = `<script>document.querySelector('#seq-${request} td[data-seq] .chip').dispatchEvent(new MouseEvent('click',{bubbles:true}))</script>`;
+    writeFileSync(clickPath, readFileSync(buggyPath, 'utf8').replace('</body>', `${click}</body>`));
+    const clicked = await dom(join(work, 'p6'), `file://${clickPath}`);
+    assert.match(tagOf(clicked, 'object-panel'), /<aside id="object-panel" aria-label="object state">/, 'the panel is shown');
+    assert.ok(new RegExp(`<body[^>]*data-object="seq-${request}"`).test(clicked), 'for the clicked row');
+    const panel = clicked.slice(clicked.indexOf('<aside id="object-panel"'), clicked.indexOf('</aside>'));
+    assert.match(panel, /<h3>clusters\/default\/c1 @ rv \d+ · MODIFIED · apiserver-0<\/h3>/);
+    assert.match(panel, /\d+ changes? since rv \d+/);
+    assert.match(panel, /<tr class="op-(add|replace)"><td class="op">[+~]<\/td><td class="path">metadata\.finalizers(\[0\])?<\/td>/, 'the finalizer change');
+    assert.match(panel, /<pre class="obj">\{\n {2}"apiVersion": "cluster\.x-k8s\.io\/v1beta1"/, 'the whole object');
+    assert.ok(!panel.includes('managedFields'), 'managedFields left out');
 
     // Buggy beside fixed, linked from the index.
     const indexDom = await dom(join(work, 'p4'), `file://${index}`);

@@ -1,6 +1,6 @@
 // The terminal timeline of one run (textTimeline), and the compact rows the comparison page shows.
 import type { ResponseEntry } from '../../apiserver/interleave/types.ts';
-import { buildModel, deliveryText, noteIcon, objectPath, otherEntrySummary, requestText, responseCode, type Row, type RunReport } from './reportmodel.ts';
+import { buildModel, deliveryText, noteIcon, objectPath, otherEntrySummary, reconcileText, requestText, responseCode, type Row, type RunReport } from './reportmodel.ts';
 
 /** Default width of a terminal timeline line. */
 const textDefaultWidthChars = 120;
@@ -68,6 +68,10 @@ function textLineOf(row: Row, bodies = false): TextLine {
     case 'note':
       line.body = `${noteIcon(e.tag)} ${e.tag}: ${e.text}`;
       line.bodyColor = ['crash', 'panic', 'assert'].includes(e.tag) ? ansi.red : ['hold', 'timeout'].includes(e.tag) ? ansi.yellow : ansi.blue;
+      break;
+    case 'reconcile':
+      line.body = `${e.phase === 'start' ? '⟳' : '⟲'} ${reconcileText(e)}${e.start !== undefined ? ` (#${e.start})` : ''}`;
+      line.bodyColor = e.result === 'error' ? ansi.red : ansi.dim;
       break;
     default: {
       const other = otherEntrySummary(e);

@@ -107,7 +107,7 @@ export async function runCase(c: ScenarioCase, variant: Variant, seed: number, o
     ...(vacuous.length > 0 ? { vacuous } : {}),
     ...(error ? { error } : {}),
   };
-  const report: RunReport = { scenario: c.name, variant, seed, reproduced, expected, ok: result.ok, durationMs, violations, history, description: c.description, upstream: c.upstream.url };
+  const report: RunReport = { scenario: c.name, variant, seed, reproduced, expected, ok: result.ok, durationMs, violations, history, description: c.description, upstream: c.upstream.url, objects: world.objects?.versions() ?? [], actorStores: Object.fromEntries([...world.actorStores].map(([a, s]) => [a, [...s].sort((x, y) => x - y)])) };
   // A replay reports the recorded decisions it used (a schedule with some reverted may not use them all).
   const decisions = strategy instanceof ReplayStrategy ? [...strategy.taken] : [...world.door.decisions];
   return { result, report, decisions, steps: world.door.stepCount };

@@ -13,7 +13,9 @@ import { quietLogger, type Logger } from '../../apiserver/machinery/log.ts';
 import { SeededRandom } from '../../apiserver/machinery/random.ts';
 import { ActorKubeConfig } from '../../clients/kube/actor.ts';
 import { KubeClient } from '../../clients/kube/client.ts';
+import { observeReconciles, type ReconcileSink } from '../../controllers/runtime/reconcileobserver.ts';
 import { AdmissionGate } from './admission.ts';
+import { ObjectLog } from './objectlog.ts';
 import { Scheduler, type Probe } from './quiescence.ts';
 import type { Strategy } from './strategy.ts';
 
@@ -53,6 +55,10 @@ export class World {
   private killers = new Map<string, (why: string) => void>();
   /** With sharedStorage: each server's watch cache over the one store, by server index. */
   watchCaches: readonly Cacher[] = [];
+  /** Every object at every resourceVersion, per store (the report's object state on click). */
+  objects: ObjectLog | undefined;
+  /** The stores (ObjectLog indexes) each actor was handed a KubeConfig for. */
+  readonly actorStores = new Map<string, Set<number>>();
 
   private constructor(
     hints: boolean,
@@ -125,6 +131,8 @@ export class World {
     const world: World = new World(opts.hints ?? true, opts.seed, clock, random, history as History, interleavers, servers, logger, door);
     horizon.end = () => world.horizonEnd;
     world.watchCaches = caches;
+    // One shared store: its versions are store 0 whichever server served them.
+    world.objects = new ObjectLog(shared ? [shared] : servers.map((s) => s.storage));
     world.killers = killers;
     for (const [i, s] of servers.entries()) {
       const inter = interleavers[i] as RecordingInterleaver;
@@ -149,7 +157,12 @@ export class World {
   kc(actor: string, index = 0): ActorKubeConfig {
     const s = this.servers[index];
     if (!s) throw new Error(`no server ${index}`);
-    return ActorKubeConfig.forServer(s.url, actor);
+    const kc = ActorKubeConfig.forServer(s.url, actor);
+    observeReconciles(kc, this.reconcileSpans);
+    const stores = this.actorStores.get(actor) ?? new Set<number>();
+    stores.add(this.watchCaches.length > 0 ? 0 : index);
+    this.actorStores.set(actor, stores);
+    return kc;
   }
 
   client(actor: string, index = 0): KubeClient {
@@ -171,6 +184,24 @@ export class World {
   note(actor: string, tag: string, text: string): void {
     this.history.note(actor, tag, text);
   }
+
+  /** The reconciles of the controllers built on this world's KubeConfigs, as reconcile entries (start, end). */
+  private readonly reconcileSpans: ReconcileSink = (actor, s) => {
+    const start = this.history.append({ type: 'reconcile', actor, controller: s.controller, worker: s.worker, key: s.key, phase: 'start' });
+    return (end) => {
+      this.history.append({
+        type: 'reconcile',
+        actor,
+        controller: s.controller,
+        worker: s.worker,
+        key: s.key,
+        phase: 'end',
+        start: start.seq,
+        result: end.result,
+        ...(end.requeueAfterMs !== undefined ? { requeueAfterMs: end.requeueAfterMs } : {}),
+      });
+    };
+  };
 
   /**
    * Registers how to kill `actor`'s process (its supervisor restarts it): the faults strategy may do so
@@ -249,6 +280,7 @@ export class World {
         this.logger.warn({ err: e }, 'cleanup failed');
       }
     }
+    this.objects?.stop();
     for (const s of this.servers) await s.close();
     for (const c of this.watchCaches) {
       try {
