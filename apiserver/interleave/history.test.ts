@@ -154,6 +154,21 @@ describe('History', () => {
     assert.equal(h.dropped, h.lastSeq() - 1000);
   });
 
+  it('keeps at most its characters of request bodies, dropping the oldest entries', () => {
+    const h = new History({ clock: new FakeClock(0), now: () => 0, limitBodyChars: 10_000 });
+    const request = (body: string) => h.append({ type: 'request', actor: 'a', verb: 'create', group: '', resource: 'configmaps', namespace: 'd', name: 'x', body, rvBefore: 0 });
+    for (let i = 0; i < 100; i++) request('x'.repeat(1000));
+    const kept = h.entries().filter((e) => e.type === 'request');
+    const chars = kept.reduce((n, e) => n + (e.type === 'request' ? (e.body?.length ?? 0) : 0), 0);
+    assert.ok(chars <= 10_000, `${chars} characters kept`);
+    assert.ok(kept.length >= 9, `only ${kept.length} requests kept`);
+    assert.equal(h.entries().at(-1)?.seq, h.lastSeq());
+    assert.ok(h.dropped > 0);
+    // One body larger than the whole bound is still kept, alone: the newest entry is never dropped.
+    request('y'.repeat(20_000));
+    assert.equal(h.entries().filter((e) => e.type === 'request').length, 1);
+  });
+
   it('serialises to JSON as {dropped, lastSeq, entries}', () => {
     const { h } = setup();
     h.note('a', 'step', 'one');

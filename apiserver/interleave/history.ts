@@ -7,6 +7,13 @@ import type { DeliveryEntry, HistoryEntry, NoteEntry, ReconcileEntry, RequestEnt
 /** The most entries a History keeps; older ones are dropped (and counted in `dropped`). */
 export const historyEntriesLimit = 200_000;
 
+/**
+ * The characters of request-body summaries a History keeps, at most (about 32 MiB of one-byte text): past
+ * it the oldest entries are dropped as past limitEntries, so a server that takes large writes for hours
+ * holds a bounded history.
+ */
+export const historyBodyCharsLimit = 32 * 1024 * 1024;
+
 /** The actor that notes made by racelab itself carry (rules installed and removed, a full history). */
 export const racelabActor = 'racelab';
 
@@ -34,6 +41,8 @@ export interface HistoryOptions {
   revision?: () => number;
   /** Entries kept; default historyEntriesLimit. */
   limitEntries?: number;
+  /** Characters of request bodies kept; default historyBodyCharsLimit. */
+  limitBodyChars?: number;
 }
 
 export interface HistoryJson {
@@ -44,8 +53,11 @@ export interface HistoryJson {
   entries: HistoryEntry[];
 }
 
+const bodyCharsOf = (e: HistoryEntry): number => (e.type === 'request' ? (e.body?.length ?? 0) : 0);
+
 export class History {
   readonly limitEntries: number;
+  readonly limitBodyChars: number;
   private readonly clock: Clock;
   private readonly now: () => number;
   private readonly revisionOf: () => number;
@@ -55,6 +67,8 @@ export class History {
   private start = 0;
   private seq = 0;
   private droppedCount = 0;
+  /** Characters of the request bodies of the entries kept. */
+  private bodyChars = 0;
   private readonly listeners = new Set<(e: HistoryEntry) => void>();
 
   constructor(opts: HistoryOptions) {
@@ -63,6 +77,7 @@ export class History {
     this.revisionOf = opts.revision ?? (() => 0);
     this.limitEntries = opts.limitEntries ?? historyEntriesLimit;
     if (!Number.isInteger(this.limitEntries) || this.limitEntries < 1) throw new RangeError(`history limit must be a positive integer, got ${this.limitEntries}`);
+    this.limitBodyChars = opts.limitBodyChars ?? historyBodyCharsLimit;
     this.startReal = this.now();
   }
 
@@ -75,15 +90,16 @@ export class History {
   append<E extends NewEntry>(entry: E): Stamped<E> {
     const stamped = this.stamp(entry);
     this.buf.push(stamped);
+    this.bodyChars += bodyCharsOf(stamped);
     const added = [stamped];
-    if (this.buf.length - this.start > this.limitEntries) {
+    if (this.buf.length - this.start > this.limitEntries || this.bodyChars > this.limitBodyChars) {
       if (this.droppedCount === 0) {
         // Said once, as the newest entry, so a reader of the history knows its front is missing.
         const said = this.stamp({
           type: 'note',
           actor: racelabActor,
           tag: 'history',
-          text: `the history reached its limit of ${this.limitEntries} entries: the oldest are dropped from now on`,
+          text: `the history reached its limit of ${this.limitEntries} entries or ${this.limitBodyChars} characters of request bodies: the oldest are dropped from now on`,
         });
         this.buf.push(said);
         added.push(said);
@@ -188,7 +204,8 @@ export class History {
   }
 
   private dropOldest(): void {
-    while (this.buf.length - this.start > this.limitEntries) {
+    while (this.buf.length - this.start > this.limitEntries || (this.bodyChars > this.limitBodyChars && this.buf.length - this.start > 1)) {
+      this.bodyChars -= bodyCharsOf(this.buf[this.start] as HistoryEntry);
       this.start++;
       this.droppedCount++;
     }
