@@ -181,6 +181,22 @@ function jsonKind(v: unknown): string {
 
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** The fast path of the scalar kinds: whether v (not null) is of t's type; the slow path reports the error. */
+function scalarOk(v: unknown, t: TypeNode): boolean {
+  switch (t.k) {
+    case K_STRING:
+      return typeof v === 'string';
+    case K_BOOL:
+      return typeof v === 'boolean';
+    case K_INT:
+      return typeof v === 'number' && Number.isInteger(v) && v >= (t.min as number) && v <= (t.max as number);
+    case K_FLOAT:
+      return typeof v === 'number' && Number.isFinite(v);
+    default:
+      return false;
+  }
+}
+
 /** One walk's state: the path being decoded, the first saved error and the unknown fields found. */
 class Walk {
   private readonly segs: (string | number)[] = [];
@@ -321,6 +337,7 @@ class Walk {
         continue;
       }
       const v = obj[key];
+      if (v === null || (t.k <= K_FLOAT && scalarOk(v, t))) continue;
       this.segs.push(key);
       this.segKinds.push(SEG_FIELD);
       const r = this.value(v, t, s.goName);
@@ -338,6 +355,7 @@ class Walk {
     let out = arr;
     for (let i = 0; i < arr.length; i++) {
       const v = arr[i];
+      if (v === null || (elem.k <= K_FLOAT && scalarOk(v, elem))) continue;
       this.segs.push(i);
       this.segKinds.push(SEG_INDEX);
       const r = this.value(v, elem, struct);
@@ -357,6 +375,7 @@ class Walk {
     const zero = elem.k === K_STRING || elem.k === K_BYTES ? '' : undefined;
     for (const key in m) {
       const v = m[key];
+      if (v !== null && elem.k <= K_FLOAT && scalarOk(v, elem)) continue;
       this.segs.push(key);
       this.segKinds.push(SEG_KEY);
       const r = v === null && zero !== undefined ? zero : this.value(v, elem, struct);
