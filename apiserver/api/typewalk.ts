@@ -9,6 +9,7 @@
 // Duration) ends the walk with its own error. The walk recurses once per nesting level of the value, which
 // checkObjectShape (../machinery/nesting.ts) has bounded before it runs.
 import { messageDesc, type FieldDesc, type MessageDesc } from './proto/descriptor.ts';
+import { goTypes } from './proto/gotypes.ts';
 import { goDurationParseError, goTimeParseError } from './gotime.ts';
 import { quantityFormatError, quantityParseError } from './quantity.ts';
 import { illegalBase64At } from './base64.ts';
@@ -117,13 +118,20 @@ function typeOf(name: string): TypeNode {
   return node;
 }
 
-function fieldType(f: FieldDesc): TypeNode {
+/** A field's type; `named` gives the Go type a named string, number, map or slice type has (./proto/gotypes.ts). */
+function fieldType(f: FieldDesc, named: readonly [string, string?] | undefined): TypeNode {
+  const [goType, elemGoType] = named ?? [];
   if (f.mapValue !== undefined) {
-    const elem = typeOf(f.mapValue);
-    return { k: K_MAP, goType: `map[string]${elem.goType}`, elem };
+    const value = typeOf(f.mapValue);
+    const elem = elemGoType ? { ...value, goType: elemGoType } : value;
+    return { k: K_MAP, goType: goType ?? `map[string]${elem.goType}`, elem };
   }
   const t = typeOf(f.type);
-  return f.repeated ? { k: K_LIST, goType: `[]${t.goType}`, elem: t } : t;
+  if (f.repeated) {
+    const elem = elemGoType ? { ...t, goType: elemGoType } : t;
+    return { k: K_LIST, goType: goType ?? `[]${elem.goType}`, elem };
+  }
+  return goType ? { ...t, goType } : t;
 }
 
 function addFields(desc: MessageDesc, into: Map<string, TypeNode>): void {
@@ -131,7 +139,7 @@ function addFields(desc: MessageDesc, into: Map<string, TypeNode>): void {
     const inner = f.inline ? messageDesc(f.type) : undefined;
     // An embedded struct's fields sit in the parent's JSON, and the parent names them in errors.
     if (inner) addFields(inner, into);
-    else into.set(f.json, fieldType(f));
+    else into.set(f.json, fieldType(f, Object.hasOwn(goTypes, `${desc.name}.${f.json}`) ? goTypes[`${desc.name}.${f.json}`] : undefined));
   }
 }
 

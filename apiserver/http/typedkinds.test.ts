@@ -51,7 +51,11 @@ describe('type checks of every built-in kind', () => {
       [`${ns}/pods`, pod({ resources: { limits: { cpu: 'lots' } } }), `${podIs}${quantityRegexp}`],
       [`${ns}/pods`, pod({ resources: { requests: { memory: true } } }), `${podIs}${quantityRegexp}`],
       [`${ns}/pods`, pod({ resources: { requests: { memory: '1kk' } } }), `${podIs}unable to parse quantity's suffix`],
-      [`${ns}/pods`, pod({ resources: { requests: ['1'] } }), `${podIs}json: cannot unmarshal array into Go struct field ResourceRequirements.spec.containers.resources.requests of type map[string]resource.Quantity`],
+      [`${ns}/pods`, pod({ resources: { requests: ['1'] } }), `${podIs}json: cannot unmarshal array into Go struct field ResourceRequirements.spec.containers.resources.requests of type v1.ResourceList`],
+      // Named Go types are named as reflect prints them.
+      [`${ns}/pods`, pod({ ports: [{ containerPort: 80, protocol: 6 }] }), `${podIs}json: cannot unmarshal number into Go struct field ContainerPort.spec.containers.ports.protocol of type v1.Protocol`],
+      [`${ns}/pods`, pod({ securityContext: { capabilities: { add: [1] } } }), `${podIs}json: cannot unmarshal number into Go struct field Capabilities.spec.containers.securityContext.capabilities.add of type v1.Capability`],
+      [`${ns}/secrets`, { metadata: { name: 's' }, type: 1 }, 'Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal number into Go struct field Secret.type of type v1.SecretType'],
       [`${ns}/pods`, pod({ livenessProbe: { httpGet: { port: { n: 1 } } } }), `${podIs}json: cannot unmarshal object into Go struct field HTTPGetAction.spec.containers.livenessProbe.httpGet.port of type int32`],
       [`${ns}/services`, { metadata: { name: 'svc' }, spec: { ports: [{ port: 80, targetPort: 80.5 }] } }, 'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal number 80.5 into Go struct field ServicePort.spec.ports.targetPort of type int32'],
       [`${ns}/services`, { metadata: { name: 'svc' }, spec: { ports: [{ port: 80, targetPort: true }] } }, 'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal bool into Go struct field ServicePort.spec.ports.targetPort of type int32'],
