@@ -121,6 +121,11 @@ describe('type checks of every built-in kind', () => {
     assert.equal(got.spec.template.spec.containers[0]?.imagePullPolicyy, undefined);
     const ports = got.spec.template.spec.containers[0]?.ports as Record<string, unknown>[];
     assert.deepEqual(ports.map((p) => [p.containerPort, 'extra' in p]), [[80, false], [81, false]]);
+    // Without a fieldValidation parameter the server warns (upstream's default is Warn).
+    const defaulted = await send(s, 'POST', `${ns}/configmaps`, { metadata: { name: 'w' }, data: { k: 'v' }, nope: 1 });
+    assert.equal(defaulted.status, 201);
+    assert.equal(defaulted.warning, '299 - "unknown field \\"nope\\""');
+    assert.equal(defaulted.body.nope, undefined);
     // A merge patch that adds an unknown field to a stored object drops it too, and leaves the rest.
     const patched = await send(s, 'PATCH', `${deployments}/d`, { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:2', nope: 1 }] } } } }, 'application/merge-patch+json');
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
