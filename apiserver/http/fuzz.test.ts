@@ -113,3 +113,119 @@ it('survives hostile bodies, paths, media types and Origins, and leaves the cana
   assert.equal(await canaries(), before, 'the canaries are unchanged');
   assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype was polluted');
 });
+
+// Issue 16's typed-field class: a random wrong-typed value in a random typed field of a random built-in kind,
+// created or merge-patched in, is a 400 BadRequest, and nothing is stored or changed. The wrong values come from
+// oracles independent of the checker: JSON kinds other than the field's, and strings outside the grammar the
+// upstream message names.
+type FieldClass = 'string' | 'int' | 'bool' | 'quantity' | 'intOrString' | 'time' | 'microTime' | 'bytes' | 'stringMap' | 'list' | 'struct';
+interface TypedKind {
+  path: string;
+  body: Record<string, unknown>;
+  fields: [string, FieldClass][];
+}
+const container = { name: 'c', image: 'nginx', args: ['a'], ports: [{ containerPort: 80 }], resources: { limits: { cpu: '1' } }, readinessProbe: { httpGet: { port: 80 } } };
+const typedKinds: TypedKind[] = [
+  {
+    path: '/api/v1/namespaces/default/pods',
+    body: { metadata: { labels: { a: 'b' } }, spec: { containers: [container], nodeSelector: { z: 'a' }, terminationGracePeriodSeconds: 30, hostNetwork: false } },
+    fields: [['metadata.labels', 'stringMap'], ['metadata.labels.a', 'string'], ['spec', 'struct'], ['spec.containers', 'list'], ['spec.containers.0.name', 'string'], ['spec.containers.0.args.0', 'string'], ['spec.containers.0.ports.0.containerPort', 'int'], ['spec.containers.0.resources.limits.cpu', 'quantity'], ['spec.containers.0.readinessProbe.httpGet.port', 'intOrString'], ['spec.nodeSelector', 'stringMap'], ['spec.terminationGracePeriodSeconds', 'int'], ['spec.hostNetwork', 'bool']],
+  },
+  {
+    path: '/apis/apps/v1/namespaces/default/deployments',
+    body: { spec: { replicas: 1, paused: false, selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } }, spec: { containers: [container] } }, strategy: { rollingUpdate: { maxSurge: '25%' } } } },
+    fields: [['spec.replicas', 'int'], ['spec.paused', 'bool'], ['spec.selector.matchLabels', 'stringMap'], ['spec.template.spec.containers.0.ports.0.containerPort', 'int'], ['spec.template.spec.containers.0.resources.limits.cpu', 'quantity'], ['spec.strategy.rollingUpdate.maxSurge', 'intOrString']],
+  },
+  {
+    path: '/api/v1/namespaces/default/services',
+    body: { spec: { selector: { app: 'd' }, ports: [{ port: 80, targetPort: 8080 }] } },
+    fields: [['spec.selector', 'stringMap'], ['spec.ports.0.port', 'int'], ['spec.ports.0.targetPort', 'intOrString'], ['spec.ports', 'list']],
+  },
+  {
+    path: '/api/v1/namespaces/default/configmaps',
+    body: { data: { k: 'v' }, binaryData: { b: 'aGk=' }, immutable: false },
+    fields: [['data', 'stringMap'], ['data.k', 'string'], ['binaryData.b', 'bytes'], ['immutable', 'bool']],
+  },
+  {
+    path: '/api/v1/namespaces/default/secrets',
+    body: { data: { k: 'aGk=' }, type: 'Opaque' },
+    fields: [['data.k', 'bytes'], ['type', 'string']],
+  },
+  {
+    path: '/apis/coordination.k8s.io/v1/namespaces/default/leases',
+    body: { spec: { holderIdentity: 'h', leaseDurationSeconds: 15, renewTime: '2024-01-01T00:00:00.000000Z' } },
+    fields: [['spec.holderIdentity', 'string'], ['spec.leaseDurationSeconds', 'int'], ['spec.renewTime', 'microTime']],
+  },
+  {
+    path: '/api/v1/namespaces/default/events',
+    body: { involvedObject: { kind: 'Pod', name: 'p' }, count: 1, lastTimestamp: '2024-01-01T00:00:00Z' },
+    fields: [['involvedObject', 'struct'], ['involvedObject.name', 'string'], ['count', 'int'], ['lastTimestamp', 'time']],
+  },
+  {
+    path: '/apis/batch/v1/namespaces/default/jobs',
+    body: { spec: { backoffLimit: 6, template: { spec: { restartPolicy: 'Never', containers: [container] } } } },
+    fields: [['spec.backoffLimit', 'int'], ['spec.template.spec.containers.0.resources.limits.cpu', 'quantity']],
+  },
+];
+
+const notString = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.dictionary(fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 }), { maxKeys: 2 }), fc.array(fc.string({ maxLength: 3 }), { maxLength: 2 }));
+const notNumber = fc.oneof(fc.string({ maxLength: 6 }), fc.boolean(), fc.constant({}), fc.constant([1]));
+const wrongValues: Record<FieldClass, fc.Arbitrary<unknown>> = {
+  string: notString,
+  int: fc.oneof(notNumber, fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Number.isInteger(n)), fc.constantFrom(2 ** 63 * 4, -(2 ** 64))),
+  bool: fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.constant({}), fc.constant([true])),
+  quantity: fc.oneof(
+    fc.boolean(),
+    fc.constant({}),
+    fc.constant(['1']),
+    fc.string({ maxLength: 8 }).filter((s) => !/^[+-]?[0-9.]+([eEinumkKMGTP]*[-+]?[0-9]*)$/.test(s.trim())),
+  ),
+  intOrString: fc.oneof(fc.boolean(), fc.constant({ a: 1 }), fc.constant([1]), fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Number.isInteger(n)), fc.constant(2 ** 31)),
+  time: fc.oneof(fc.integer(), fc.boolean(), fc.constant({}), fc.string({ maxLength: 12 }).filter((s) => !/^\d{4}-\d\d-\d\dT\d\d?:\d\d:\d\d/.test(s))),
+  microTime: fc.oneof(fc.integer(), fc.constant([]), fc.constantFrom('2024-01-01T00:00:00Z', '2024-01-01T00:00:00.123Z', 'now')),
+  bytes: fc.oneof(fc.integer(), fc.boolean(), fc.constant({}), fc.string({ minLength: 1, maxLength: 8 }).filter((s) => /[^A-Za-z0-9+/=\r\n]/.test(s))),
+  stringMap: fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.constant([]), fc.constant({ k: 1 }), fc.constant({ k: { n: 'x' } })),
+  list: fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.boolean(), fc.constant({ a: 1 })),
+  struct: fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.boolean(), fc.constant([{}])),
+};
+
+function withValue(body: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
+  const out = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
+  const keys = path.split('.');
+  let at: Record<string, unknown> = out;
+  for (const k of keys.slice(0, -1)) at = at[k] as Record<string, unknown>;
+  at[keys[keys.length - 1] as string] = value;
+  return out;
+}
+
+it('refuses wrong-typed values in typed fields of built-in kinds with 400, storing nothing', async (t) => {
+  const s = await testServer(t);
+  const json = { 'content-type': 'application/json' };
+  for (const [i, k] of typedKinds.entries()) {
+    const res = await s.fetch(k.path, { method: 'POST', headers: json, body: JSON.stringify({ ...k.body, metadata: { ...(k.body.metadata as object), name: 'base' } }) });
+    assert.equal(res.status, 201, `the base object of ${String(i)} is valid: ${await res.text()}`);
+  }
+  const stored = async (): Promise<string> => JSON.stringify(await Promise.all(typedKinds.map(async (k) => (await s.fetch(k.path)).json())));
+  const before = await stored();
+  const case_ = fc
+    .nat({ max: typedKinds.length - 1 })
+    .chain((i) => fc.tuple(fc.constant(typedKinds[i] as TypedKind), fc.constantFrom(...(typedKinds[i] as TypedKind).fields)))
+    .chain(([k, [path, cls]]) => fc.tuple(fc.constant(k), fc.constant(path), wrongValues[cls], fc.constantFrom('create', 'patch')));
+  await fc.assert(
+    fc.asyncProperty(case_, async ([k, path, value, how]) => {
+      // A create names a new object; a merge patch of the base object carries the whole body, the name aside.
+      const body = withValue({ ...k.body, metadata: { ...(k.body.metadata as object), ...(how === 'create' ? { name: 'x' } : {}) } }, path, value);
+      const res =
+        how === 'create'
+          ? await s.fetch(k.path, { method: 'POST', headers: json, body: JSON.stringify(body) })
+          : await s.fetch(`${k.path}/base`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify(body) });
+      const text = await res.text();
+      const st = JSON.parse(text) as { kind?: string; reason?: string };
+      assert.equal(res.status, 400, `${how} ${k.path} ${path}=${JSON.stringify(value)} -> ${text.slice(0, 300)}`);
+      assert.equal(st.kind, 'Status');
+      assert.equal(st.reason, 'BadRequest');
+    }),
+    { seed: 20261205, numRuns: 400 },
+  );
+  assert.equal(await stored(), before, 'nothing was stored or changed');
+});

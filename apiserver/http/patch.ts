@@ -6,6 +6,7 @@ import type { KindInfo } from '../api/kinds.ts';
 import { badRequest, requestEntityTooLarge, StatusError } from '../machinery/errors.ts';
 import { deepCopy } from '../machinery/json.ts';
 import { mergePatch } from '../machinery/mergepatch.ts';
+import { forbiddenKeys, shapeError } from '../machinery/nesting.ts';
 import { isObject, type KubeObject } from '../machinery/object.ts';
 import { strategicMergePatch, StrategicMergeError } from '../machinery/strategicmerge.ts';
 import type { PatchType } from './body.ts';
@@ -50,6 +51,24 @@ function jsonPatchCause(err: Error & { name?: string; operation?: { op?: string;
   }
 }
 
+/**
+ * A JSON patch whose path or from names `__proto__` is refused as that key is in any body (400), before it
+ * is applied: a JSON pointer segment is a key like any other (RFC 6901: `~1` is `/`, `~0` is `~`).
+ */
+function refuseForbiddenPathKeys(ops: readonly unknown[]): void {
+  ops.forEach((op, i) => {
+    if (!isObject(op)) return;
+    for (const at of ['path', 'from'] as const) {
+      const pointer = op[at];
+      if (typeof pointer !== 'string') continue;
+      for (const seg of pointer.split('/')) {
+        const key = seg.replace(/~1/g, '/').replace(/~0/g, '~');
+        if (forbiddenKeys.has(key)) throw shapeError({ kind: 'key', key, path: `[${i}].${at}` });
+      }
+    }
+  });
+}
+
 /** Upstream decodes the patched JSON into Go structs, which drops nulls and `$` directive keys left over. */
 function dropNullsAndDirectives(v: unknown): unknown {
   if (Array.isArray(v)) return v.filter((x) => x !== null).map(dropNullsAndDirectives);
@@ -78,6 +97,7 @@ export function patchFunction(info: KindInfo, type: Exclude<PatchType, 'apply'>,
         throw requestEntityTooLarge(`The allowed maximum operations in a JSON patch is ${maxJSONPatchOperations}, got ${body.length}`);
       }
       const ops = body as fjp.Operation[];
+      refuseForbiddenPathKeys(ops);
       return (current) => {
         try {
           return fjp.applyPatch(deepCopy(current), ops, true, true).newDocument;

@@ -43,7 +43,8 @@ export function writeOptions(q: URLSearchParams, kind: 'CreateOptions' | 'Update
   const out: WriteOptions & { force?: boolean } = { dryRun: dryRunAll(q.getAll('dryRun'), kind) };
   const fm = q.get('fieldManager');
   if (fm) out.fieldManager = fm;
-  if (fv) out.fieldValidation = fv as FieldValidation;
+  // An absent directive is Warn (apiserver pkg/endpoints/handlers/rest.go fieldValidation).
+  out.fieldValidation = fv ? (fv as FieldValidation) : 'Warn';
   const force = q.get('force');
   if (force !== null) out.force = isTrue(force);
   return out;

@@ -98,4 +98,41 @@ describe('typed fields of built-in kinds', () => {
     }
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
+  it('stores constructor and prototype keys and refuses __proto__ in every body and patch type, never dropping one', async (t) => {
+    const s = await testServer(t);
+    assert.equal((await send(s, 'POST', cms, '{"metadata":{"name":"o"},"data":{"a":"b"}}')).status, 201);
+    const tag = (key: string): string => key.replace(/_/g, 'u');
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      // Each write sets data[key] (and for JSON patch also a label of that name) to a value of its own.
+      const writes: [string, string, string, (v: string) => string][] = [
+        ['POST', cms, 'application/json', (v) => `{"metadata":{"name":"n-${tag(key)}-${v}"},"data":{"${key}":"${v}"}}`],
+        ['POST', cms, 'application/yaml', (v) => `metadata: {name: n-${tag(key)}-${v}}\ndata: {${key}: ${v}}`],
+        ['PUT', `${cms}/o`, 'application/json', (v) => `{"metadata":{"name":"o"},"data":{"${key}":"${v}"}}`],
+        ['PUT', `${cms}/o`, 'application/yaml', (v) => `metadata: {name: o}\ndata: {${key}: ${v}}`],
+        ['PATCH', `${cms}/o`, 'application/merge-patch+json', (v) => `{"data":{"${key}":"${v}"}}`],
+        ['PATCH', `${cms}/o`, 'application/strategic-merge-patch+json', (v) => `{"data":{"${key}":"${v}"}}`],
+        ['PATCH', `${cms}/o`, 'application/json-patch+json', (v) => `[{"op":"add","path":"/data/${key}","value":"${v}"}]`],
+        ['PATCH', `${cms}/o`, 'application/json-patch+json', (v) => `[{"op":"add","path":"/data","value":{"${key}":"${v}"}}]`],
+        ['PATCH', `${cms}/o?fieldManager=a&force=true`, 'application/apply-patch+yaml', (v) => `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"o"},"data":{"${key}":"${v}"}}`],
+        ['PATCH', `${cms}/o?fieldManager=b&force=true`, 'application/apply-patch+yaml', (v) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: o}\ndata: {${key}: ${v}}`],
+      ];
+      for (const [i, [method, path, type, body]] of writes.entries()) {
+        const value = `v${i}`;
+        const res = await send(s, method, path, body(value), type);
+        const what = `${key} ${method} ${type} #${i}: ${res.status} ${JSON.stringify(res.body)}`;
+        if (key === '__proto__') {
+          assert.equal(res.status, 400, what);
+          assert.match(res.body.message ?? '', /the key "__proto__" is not allowed/, what);
+          continue;
+        }
+        assert.ok(res.status === 200 || res.status === 201, what);
+        const name = method === 'POST' ? `n-${tag(key)}-${value}` : 'o';
+        const got = (await (await s.fetch(`${cms}/${name}`)).json()) as { data: Record<string, string> };
+        assert.ok(Object.hasOwn(got.data, key), what);
+        assert.equal(got.data[key], value, what);
+      }
+    }
+    assert.equal(Object.getPrototypeOf(({} as Record<string, unknown>)), Object.prototype);
+    assert.equal(({} as Record<string, unknown>).v0, undefined);
+  });
 });

@@ -156,9 +156,12 @@ export class ResourceStore {
     // Every object that reaches storage passed here: nothing nested too deeply to walk or read back is stored.
     if (isObject(body)) checkObjectShape(body);
     let obj: KubeObject;
+    const mode = opts.fieldValidation ?? 'Ignore';
+    let typedUnknown: string[] | undefined;
     try {
       obj = decodeObject(this.info, body);
-      checkBuiltinTypes(this.info, obj);
+      // Built-in kinds: every field type-checked, unknown ones dropped (and refused when Strict).
+      typedUnknown = checkBuiltinTypes(this.info, obj, mode);
     } catch (e) {
       if (e instanceof DecodeError) throw badRequest(e.message);
       throw e;
@@ -171,9 +174,8 @@ export class ResourceStore {
       throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${want})`);
     }
     const warnings: string[] = [];
-    const mode = opts.fieldValidation ?? 'Ignore';
     if (mode !== 'Ignore') {
-      const unknown = unknownFields(this.info, obj);
+      const unknown = typedUnknown ?? unknownFields(this.info, obj);
       if (unknown.length > 0 && mode === 'Strict') {
         throw badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
       }
