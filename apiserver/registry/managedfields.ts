@@ -39,12 +39,22 @@ const extraListKeys = new Map<string, { keys: string[]; defaults?: JsonMap }>([
 const labelSelectorFields = new Set(['labelSelector', 'namespaceSelector']);
 const workloadsWithLabelSelector = new Set(['apps/Deployment', 'apps/ReplicaSet', 'apps/StatefulSet', 'apps/DaemonSet', 'batch/Job']);
 
+/** One schema per patch metadata node: a walk over a wide or deep object asks for the same ones again and again. */
+const schemaOfMeta = new WeakMap<PatchMeta, FieldSchema>();
+
 function fromPatchMeta(meta: PatchMeta): FieldSchema {
+  const known = schemaOfMeta.get(meta);
+  if (known) return known;
   const field = (name: string): FieldSchema => (labelSelectorFields.has(name) ? atomicObject : fromPatchMeta(meta.field(name)));
-  if (!(meta.strategy ?? '').split(',').includes('merge')) return { field };
-  if (!meta.mergeKey) return { type: 'set', field };
-  const extra = extraListKeys.get(meta.mergeKey);
-  return { type: 'map', keys: extra?.keys ?? [meta.mergeKey], keyDefaults: extra?.defaults, field };
+  let schema: FieldSchema;
+  if (!(meta.strategy ?? '').split(',').includes('merge')) schema = { field };
+  else if (!meta.mergeKey) schema = { type: 'set', field };
+  else {
+    const extra = extraListKeys.get(meta.mergeKey);
+    schema = { type: 'map', keys: extra?.keys ?? [meta.mergeKey], keyDefaults: extra?.defaults, field };
+  }
+  schemaOfMeta.set(meta, schema);
+  return schema;
 }
 
 /** The ownership schema of a kind ('' is the core group). */
