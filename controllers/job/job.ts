@@ -124,9 +124,12 @@ export class JobController {
       this.expectedRmFinalizers.delete(key);
       return;
     }
+    // Read before the pods are listed, as upstream's syncJob: an expectation observed later (while this
+    // sync awaits its writes) must not vouch for the pod list taken now.
+    const satisfiedExpectations = (this.expected.get(key) ?? 0) <= 0 || this.mutant === 'no-expectations';
     const pods = this.pods.lister().list(req.namespace).filter((p) => GetControllerOf(p)?.uid === job.metadata.uid);
     try {
-      return await this.sync(key, job, pods);
+      return await this.sync(key, job, pods, satisfiedExpectations);
     } catch (e) {
       if (isConflict(e)) return { requeue: true };
       if (isNotFound(e)) return;
@@ -134,7 +137,7 @@ export class JobController {
     }
   }
 
-  private async sync(key: string, job: Job, pods: Pod[]): Promise<Result | void> {
+  private async sync(key: string, job: Job, pods: Pod[], satisfiedExpectations: boolean): Promise<Result | void> {
     const ns = job.metadata.namespace ?? '';
     const now = rfc3339Seconds(this.clock.now());
     const status = structuredClone(job.status ?? {});
@@ -205,7 +208,7 @@ export class JobController {
           this.recorder.event(job, 'Normal', 'Completed', 'Job completed');
         }
         await this.deletePods(ns, active);
-      } else if ((this.expected.get(key) ?? 0) <= 0 || this.mutant === 'no-expectations') {
+      } else if (satisfiedExpectations) {
         // manageJob (NonIndexed): wantActive = min(completions - succeeded, parallelism).
         const limit = this.mutant === 'ignore-parallelism' ? Infinity : parallelism;
         const wantActive = completions === null ? (status.succeeded > 0 ? 0 : parallelism) : Math.min(limit, Math.max(0, completions - status.succeeded - keepSucceeded.length));
