@@ -45,12 +45,6 @@ function rolledOut(d: Deployment | undefined): boolean {
 /** The revision at which the image update was written: the rolling update starts there. */
 const rolloutStart = new WeakMap<World, number>();
 
-/** Writes from the image update on. */
-function duringRollout(world: World): readonly WatchItem[] {
-  const from = rolloutStart.get(world);
-  return from === undefined ? [] : objectLog(world).all().filter((i) => i.revision >= from);
-}
-
 /** The Deployment's pods in `live`: those that count (not ended, not being deleted). */
 function activePods(live: ReadonlyMap<string, Pod>): Pod[] {
   return [...live.values()].filter((p) => p.metadata.labels?.app === 'web' && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata.deletionTimestamp);
