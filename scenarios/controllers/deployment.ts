@@ -2,9 +2,10 @@
 // pkg/controller/deployment/rolling.go reconcileNewReplicaSet, reconcileOldReplicaSets,
 // scaleDownOldReplicaSetsForRollingUpdate), with the ReplicaSet controller, the scheduler and two simulated
 // nodes. A Deployment of 3 replicas (maxSurge 1, maxUnavailable 1) rolls out, then its image changes; at
-// every write of the rolling update its ReplicaSets ask for at most replicas + maxSurge pods, and the pods
-// that exist stay within that bound, at least replicas - maxUnavailable pods are available, and the rollout
-// ends with every pod on the new template.
+// every write of the rolling update its ReplicaSets ask for at most replicas + maxSurge pods, at least
+// replicas - maxUnavailable pods are available, and the rollout ends with every pod on the new template.
+// That the pods themselves stay within replicas + maxSurge is checked too, but upstream does not promise it:
+// exploration finds schedules where they do not, a known limitation (an old ReplicaSet's scale-down seen late).
 import type { WatchItem } from '../../apiserver/storage/interface.ts';
 import type { Pod } from '../../controllers/coreapi/core.ts';
 import { newDeploymentManager, type DeploymentMutant } from '../../controllers/deployment/deployment.ts';
@@ -75,7 +76,7 @@ export const deploymentRollout: ScenarioCase = {
   description:
     `A Deployment of ${replicas} replicas (maxSurge ${maxSurge}, maxUnavailable ${maxUnavailable}) on two simulated nodes, with the ReplicaSet controller and the scheduler, rolls out ${images[0]}; then its image becomes ${images[1]}. ` +
     'The Deployment controller scales the new ReplicaSet up while the ReplicaSets together ask for at most replicas + maxSurge pods, and the old ones down only as far as the available pods allow. ' +
-    `Invariants during the rolling update: the ReplicaSets' replicas and the pods that exist never exceed ${replicas + maxSurge}, at least ${replicas - maxUnavailable} pods are available, and the rollout ends with ${replicas} available pods, all on ${images[1]}.`,
+    `Invariants during the rolling update: the ReplicaSets' replicas never exceed ${replicas + maxSurge} (the pods that exist may, for a while: a known limitation of upstream's design), at least ${replicas - maxUnavailable} pods are available, and the rollout ends with ${replicas} available pods, all on ${images[1]}.`,
   horizonMs,
   faultTolerant: controllers,
   async run({ world, mutant }) {
@@ -101,17 +102,36 @@ export const deploymentRollout: ScenarioCase = {
     { name: 'ignore-max-surge', kind: 'mutant', description: 'reconcileNewReplicaSet scales the new ReplicaSet to spec.replicas at once, ignoring maxSurge' },
     { name: 'ignore-max-unavailable', kind: 'mutant', description: 'reconcileOldReplicaSets scales the old ReplicaSets down to 0 at once, ignoring maxUnavailable and the available pods' },
   ],
+  knownLimitations: [
+    {
+      name: 'pods-outlive-scale-down',
+      description:
+        "maxSurge bounds the ReplicaSets' spec.replicas (rolling.go NewRSNewReplicas counts GetReplicaCountForReplicaSets), not the pods: when the ReplicaSet controller sees an old ReplicaSet's scale-down late (its watch event held), the new ReplicaSet's pods are created before the old ones are deleted, and replicas + maxSurge + 1 or more pods exist for a while (found by explore random, 5 of 100 schedules).",
+      upstream: 'kubernetes/kubernetes pkg/controller/deployment/rolling.go reconcileNewReplicaSet (ReplicaSet replicas, not pods)',
+      matches: (v) => v.invariant === 'pods-within-max-surge',
+    },
+  ],
   invariants: [
     {
-      name: 'within-max-surge',
+      name: 'replicasets-within-max-surge',
       kind: 'safety',
       check({ world, history }) {
         const out: Violation[] = [];
-        foldState(world, (pods, rss, item) => {
-          if (out.length > 0) return;
+        foldState(world, (_pods, rss, item) => {
           const asked = rss.reduce((n, rs) => n + (rs.spec.replicas ?? 0), 0);
-          if (asked > replicas + maxSurge) out.push(violation('within-max-surge', `the ReplicaSets of Deployment web asked for ${asked} pods, replicas + maxSurge is ${replicas + maxSurge}`, seqOfRevision(history, item.revision)));
-          else if (pods.length > replicas + maxSurge) out.push(violation('within-max-surge', `${pods.length} pods of Deployment web existed (not being deleted), replicas + maxSurge is ${replicas + maxSurge}`, seqOfRevision(history, item.revision)));
+          if (out.length === 0 && asked > replicas + maxSurge) out.push(violation('replicasets-within-max-surge', `the ReplicaSets of Deployment web asked for ${asked} pods, replicas + maxSurge is ${replicas + maxSurge}`, seqOfRevision(history, item.revision)));
+        });
+        return out;
+      },
+    },
+    {
+      // The issue's "never more than replicas+maxSurge pods": upstream does not promise it (see knownLimitations).
+      name: 'pods-within-max-surge',
+      kind: 'safety',
+      check({ world, history }) {
+        const out: Violation[] = [];
+        foldState(world, (pods, _rss, item) => {
+          if (out.length === 0 && pods.length > replicas + maxSurge) out.push(violation('pods-within-max-surge', `${pods.length} pods of Deployment web existed (not being deleted), replicas + maxSurge is ${replicas + maxSurge}`, seqOfRevision(history, item.revision)));
         });
         return out;
       },
