@@ -75,12 +75,12 @@ export class DisruptionController {
     this.recorder = mgr.eventRecorderFor('controllermanager');
     this.pdbs = mgr.informerFor<PodDisruptionBudget>(pdbsResource);
     this.pods = mgr.informerFor<Pod>(podsResource);
-    // finders(): the controllers whose scale a budget's pods add up to (listers only, as upstream).
+    // finders(): the controllers whose scale a budget's pods add up to. ReplicaSets and Deployments through
+    // listers, as upstream; StatefulSets and ReplicationControllers (rarer under a budget) are read from the
+    // API when a pod names one, which keeps this process at four informers.
     this.finders = new Map<string, Informer<Scaled>>([
-      ['ReplicationController', mgr.informerFor<Scaled>(rcsResource)],
       ['ReplicaSet', mgr.informerFor<Scaled>(replicaSetsResource)],
       ['Deployment', mgr.informerFor<Scaled>(deploymentsResource)],
-      ['StatefulSet', mgr.informerFor<Scaled>(statefulSetsResource)],
     ]);
     mgr
       .newController({ name: controllerName, reconcile: (_ctx, req) => this.sync(req) })
@@ -114,7 +114,7 @@ export class DisruptionController {
   private async trySync(pdb: PodDisruptionBudget): Promise<Result | void> {
     const pods = this.pods.lister().list(pdb.metadata.namespace ?? '').filter((p) => pdbMatches(pdb, p));
     if (pods.length === 0) this.recorder.event(pdb, 'Normal', 'NoPods', 'No matching pods found');
-    const { expectedCount, desiredHealthy, unmanagedPods } = this.getExpectedPodCount(pdb, pods);
+    const { expectedCount, desiredHealthy, unmanagedPods } = await this.getExpectedPodCount(pdb, pods);
     if (unmanagedPods.length > 0) this.recorder.eventf(pdb, 'Normal', 'UnmanagedPods', 'Pods selected by this PodDisruptionBudget (selector: %v) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set ".spec.minAvailable" field of the PDB to an integer value.', JSON.stringify(pdb.spec.selector));
     const now = this.clock.now();
     const { disruptedPods, recheckTime } = buildDisruptedPodMap(pods, pdb, now);
@@ -124,23 +124,23 @@ export class DisruptionController {
   }
 
   /** getExpectedPodCount. */
-  private getExpectedPodCount(pdb: PodDisruptionBudget, pods: Pod[]): { expectedCount: number; desiredHealthy: number; unmanagedPods: string[] } {
+  private async getExpectedPodCount(pdb: PodDisruptionBudget, pods: Pod[]): Promise<{ expectedCount: number; desiredHealthy: number; unmanagedPods: string[] }> {
     if (pdb.spec.maxUnavailable !== undefined) {
-      const { scale, unmanagedPods } = this.getExpectedScale(pdb, pods);
+      const { scale, unmanagedPods } = await this.getExpectedScale(pdb, pods);
       const maxUnavailable = scaledValue(pdb.spec.maxUnavailable, scale, true);
       return { expectedCount: scale, desiredHealthy: Math.max(0, scale - maxUnavailable), unmanagedPods };
     }
     const min = pdb.spec.minAvailable;
     if (typeof min === 'number') return { expectedCount: pods.length, desiredHealthy: min, unmanagedPods: [] };
     if (typeof min === 'string') {
-      const { scale, unmanagedPods } = this.getExpectedScale(pdb, pods);
+      const { scale, unmanagedPods } = await this.getExpectedScale(pdb, pods);
       return { expectedCount: scale, desiredHealthy: scaledValue(min, scale, true), unmanagedPods };
     }
     return { expectedCount: pods.length, desiredHealthy: 0, unmanagedPods: [] };
   }
 
   /** getExpectedScale: the sum of spec.replicas over the pods' distinct controllers (a ReplicaSet's Deployment stands for it). */
-  private getExpectedScale(pdb: PodDisruptionBudget, pods: Pod[]): { scale: number; unmanagedPods: string[] } {
+  private async getExpectedScale(pdb: PodDisruptionBudget, pods: Pod[]): Promise<{ scale: number; unmanagedPods: string[] }> {
     const ns = pdb.metadata.namespace ?? '';
     const scales = new Map<string, number>(); // by the scaling controller's uid
     const seen = new Set<string>(); // the pods' own controllers already looked up
@@ -153,7 +153,7 @@ export class DisruptionController {
       }
       if (seen.has(ref.uid)) continue;
       seen.add(ref.uid);
-      let owner = this.finders.get(ref.kind)?.lister().getByName(ns, ref.name);
+      let owner = this.finders.get(ref.kind)?.lister().getByName(ns, ref.name) ?? (await this.getUncached(ref.kind, ns, ref.name));
       if (owner && owner.metadata.uid !== ref.uid) owner = undefined;
       if (owner && ref.kind === 'ReplicaSet') {
         const dref = GetControllerOf(owner);
@@ -166,6 +166,18 @@ export class DisruptionController {
     let scale = 0;
     for (const v of scales.values()) scale += v;
     return { scale, unmanagedPods };
+  }
+
+  /** A StatefulSet or ReplicationController by name, from the API; undefined when gone or of another kind. */
+  private async getUncached(kind: string, ns: string, name: string): Promise<Scaled | undefined> {
+    const resource = kind === 'StatefulSet' ? statefulSetsResource : kind === 'ReplicationController' ? rcsResource : undefined;
+    if (!resource) return undefined;
+    try {
+      return await this.client.get<Scaled>({ group: resource.group, version: resource.version, plural: resource.plural, namespace: ns }, name);
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
   }
 
   /** updatePdbStatus (with UpdateDisruptionAllowedCondition). */
