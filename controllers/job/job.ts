@@ -216,7 +216,15 @@ export class JobController {
         if (diff > 0) {
           this.expected.set(key, diff);
           for (let i = 0; i < diff; i++) {
-            const pod = await this.client.create(podsIn(ns), this.podFromTemplate(job));
+            let pod: Pod;
+            try {
+              pod = await this.client.create(podsIn(ns), this.podFromTemplate(job));
+            } catch (e) {
+              // CreationObserved for this pod and the ones not tried: no informer event will lower them.
+              this.expected.set(key, Math.max(0, (this.expected.get(key) ?? 0) - (diff - i)));
+              this.recorder.eventf(job, 'Warning', 'FailedCreate', 'Error creating: %v', e instanceof Error ? e.message : String(e));
+              throw e;
+            }
             this.recorder.eventf(job, 'Normal', 'SuccessfulCreate', 'Created pod: %s', pod.metadata.name);
           }
         }
