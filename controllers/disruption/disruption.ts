@@ -61,6 +61,13 @@ export function pdbMatches(pdb: PodDisruptionBudget, pod: Pod): boolean {
 
 type Scaled = KubeObject & { spec?: { replicas?: number } };
 
+/**
+ * Broken variants for the property case (scenarios/controllers/disruption.ts); undefined is the real one.
+ * - ignore-disrupted-pods: pods the Eviction API recorded in disruptedPods still count as healthy.
+ * - count-terminating-as-healthy: a Ready pod being deleted still counts as healthy.
+ */
+export type DisruptionMutant = 'ignore-disrupted-pods' | 'count-terminating-as-healthy';
+
 export class DisruptionController {
   private readonly client: KubeClient;
   private readonly clock: Clock;
@@ -68,8 +75,10 @@ export class DisruptionController {
   private readonly pods: Informer<Pod>;
   private readonly finders: Map<string, Informer<Scaled>>;
   private readonly recorder: EventRecorder;
+  private readonly mutant: DisruptionMutant | undefined;
 
-  constructor(mgr: Manager) {
+  constructor(mgr: Manager, mutant?: DisruptionMutant) {
+    this.mutant = mutant;
     this.client = mgr.client;
     this.clock = mgr.clock;
     this.recorder = mgr.eventRecorderFor('controllermanager');
@@ -118,7 +127,7 @@ export class DisruptionController {
     if (unmanagedPods.length > 0) this.recorder.eventf(pdb, 'Normal', 'UnmanagedPods', 'Pods selected by this PodDisruptionBudget (selector: %v) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set ".spec.minAvailable" field of the PDB to an integer value.', JSON.stringify(pdb.spec.selector));
     const now = this.clock.now();
     const { disruptedPods, recheckTime } = buildDisruptedPodMap(pods, pdb, now);
-    const currentHealthy = countHealthyPods(pods, disruptedPods, now);
+    const currentHealthy = countHealthyPods(pods, this.mutant === 'ignore-disrupted-pods' ? {} : disruptedPods, now, this.mutant === 'count-terminating-as-healthy');
     await this.updatePdbStatus(pdb, currentHealthy, desiredHealthy, expectedCount, disruptedPods);
     if (recheckTime !== undefined) return { requeueAfterMs: Math.max(0, recheckTime - now) };
   }
@@ -251,10 +260,10 @@ export function buildDisruptedPodMap(pods: Pod[], pdb: PodDisruptionBudget, now:
 }
 
 /** countHealthyPods: Ready, not being deleted, not recently evicted. */
-export function countHealthyPods(pods: Pod[], disruptedPods: Record<string, string>, now: number): number {
+export function countHealthyPods(pods: Pod[], disruptedPods: Record<string, string>, now: number, countTerminating = false): number {
   let n = 0;
   for (const pod of pods) {
-    if (pod.metadata.deletionTimestamp) continue;
+    if (pod.metadata.deletionTimestamp && !countTerminating) continue;
     const at = disruptedPods[pod.metadata.name ?? ''];
     if (at !== undefined && Date.parse(at) + DeletionTimeoutMs > now) continue;
     if (IsPodReady(pod)) n++;
@@ -262,10 +271,12 @@ export function countHealthyPods(pods: Pod[], disruptedPods: Record<string, stri
   return n;
 }
 
-export type DisruptionProcessOptions = ControllerProcessOptions;
+export interface DisruptionProcessOptions extends ControllerProcessOptions {
+  mutant?: DisruptionMutant;
+}
 
 export function newDisruptionManager(opts: DisruptionProcessOptions, name = controllerName): Manager {
-  return singleControllerManager(controllerName, (mgr) => new DisruptionController(mgr), opts, name);
+  return singleControllerManager(controllerName, (mgr) => new DisruptionController(mgr, opts.mutant), opts, name);
 }
 
 export function disruptionProcess(opts: DisruptionProcessOptions): ProcessSpec {

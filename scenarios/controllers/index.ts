@@ -5,10 +5,12 @@
 import type { ScenarioCase } from '../engine/types.ts';
 import { cronJobConcurrency } from './cronjob.ts';
 import { deploymentRollout } from './deployment.ts';
+import { disruptionEvictions } from './disruption.ts';
 import { jobCompletions } from './job.ts';
 
 export const controllerCases: readonly ScenarioCase[] = [
   cronJobConcurrency,
   deploymentRollout,
+  disruptionEvictions,
   jobCompletions,
 ];
