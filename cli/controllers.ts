@@ -15,6 +15,9 @@ import { jobProcess } from '../controllers/job/job.ts';
 import { endpointsProcess } from '../controllers/endpoint/endpoints.ts';
 import { endpointSliceProcess } from '../controllers/endpointslice/endpointslice.ts';
 import { serviceAccountsProcess } from '../controllers/serviceaccount/serviceaccount.ts';
+import { cronJobProcess } from '../controllers/cronjob/cronjob.ts';
+import { disruptionProcess } from '../controllers/disruption/disruption.ts';
+import { podGCProcess } from '../controllers/podgc/gc.ts';
 import { managerProcess, Supervisor, type ProcessSpec } from '../controllers/runtime/supervisor.ts';
 import { schedulerProcess } from '../controllers/scheduler/manager.ts';
 
@@ -30,6 +33,8 @@ export interface ControllersOptions {
   clock?: Clock;
   /** Simulated nodes (node-1 … node-N) the kwok agent runs; default defaultNodeCount. */
   nodes?: number;
+  /** podgc's --terminated-pod-gc-threshold (default DefaultTerminatedPodGCThreshold; 0 keeps every terminated pod). */
+  terminatedPodGCThreshold?: number;
 }
 
 export const defaultNodeCount = 2;
@@ -58,6 +63,12 @@ function specFor(name: ControllerName, opts: ControllersOptions, clock: Clock): 
       return endpointSliceProcess({ kc: opts.kc, clock, logger });
     case 'serviceaccount':
       return serviceAccountsProcess({ kc: opts.kc, clock, logger });
+    case 'cronjob':
+      return cronJobProcess({ kc: opts.kc, clock, logger });
+    case 'disruption':
+      return disruptionProcess({ kc: opts.kc, clock, logger });
+    case 'podgc':
+      return podGCProcess({ kc: opts.kc, clock, logger, terminatedPodThreshold: opts.terminatedPodGCThreshold });
     case 'clusterapi':
       return managerProcess('capi-controller-manager', () => newCapiControllerManager({ kc: opts.kc, clock, random: systemRandom(), fixed: opts.fixed, logger }).manager);
     case 'devicetainteviction':

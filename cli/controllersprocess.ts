@@ -12,6 +12,7 @@ export interface ControllersCommandOptions {
   fixed: boolean;
   only?: ControllerName[];
   nodes?: number;
+  terminatedPodGCThreshold?: number;
 }
 
 const kubeconfigHint = 'racelab serve --kubeconfig FILE writes one, or: racelab kubeconfig --server http://127.0.0.1:6443 > FILE';
@@ -31,7 +32,7 @@ export async function runControllers(opts: ControllersCommandOptions): Promise<v
   let stopping = false;
   const logger = createLogger({ name: 'controller-manager', shuttingDown: () => stopping });
   const kc = opts.server ? ActorKubeConfig.forServer(opts.server, 'controller-manager') : ActorKubeConfig.from(readKubeconfig(opts.kubeconfig as string), 'controller-manager');
-  const running = startControllers({ kc, fixed: opts.fixed, only: opts.only, logger, nodes: opts.nodes });
+  const running = startControllers({ kc, fixed: opts.fixed, only: opts.only, logger, nodes: opts.nodes, terminatedPodGCThreshold: opts.terminatedPodGCThreshold });
   console.log(`racelab controller manager running ${[...running.supervisors.keys()].join(', ')} against ${kc.getCurrentCluster()?.server}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

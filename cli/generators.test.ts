@@ -206,7 +206,7 @@ test('kubectl 1.32 generators and first commands against racelab serve', { timeo
     assert.equal(at(await json(['node', 'pb-node']), 'spec.unschedulable'), true, 'cordoned');
   });
 
-  await t.test('eviction honours a PodDisruptionBudget with upstream text', async () => {
+  await t.test('eviction honours a PodDisruptionBudget with upstream text (no disruption controller: never worked out)', async () => {
     const pod = writeManifest(join(tmp.dir, 'manifests'), 'guarded', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'guarded', namespace: 'pb', labels: { app: 'guarded' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
     await ok(['apply', '-f', pod]);
     await ok(inNs(['create', 'pdb', 'guard', '--selector=app=guarded', '--min-available=1']));
@@ -215,7 +215,7 @@ test('kubectl 1.32 generators and first commands against racelab serve', { timeo
     assert.equal(res.status, 429);
     const st = (await res.json()) as { message: string; details: { causes: { message: string }[] } };
     assert.equal(st.message, "Cannot evict pod as it would violate the pod's disruption budget.");
-    assert.equal(st.details.causes[0]?.message, 'The disruption budget guard needs 1 healthy pods and has 1 currently');
+    assert.equal(st.details.causes[0]?.message, 'The disruption budget guard is still being processed by the server.');
     await ok(inNs(['delete', 'pdb', 'guard']));
     const again = await fetch(`${server.url}/api/v1/namespaces/pb/pods/guarded/eviction`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'guarded' } }) });
     assert.equal(again.status, 201);

@@ -27,6 +27,7 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
   const hostOption = () => new Option('--host <host>', 'address to bind (0.0.0.0: every interface)').default('127.0.0.1');
   const onlyOption = () => new Option('--only <names>', `comma-separated subset of: ${controllerNames.join(', ')}`).argParser(listOf(controllerNames));
   const nodesOption = (what: string) => new Option('--nodes <n>', `${what}, 0 to 250 (node-1 … node-N)`).argParser(atMost(250, atLeast(0, '--nodes'), '--nodes')).default(2);
+  const gcThresholdOption = () => new Option('--terminated-pod-gc-threshold <n>', 'terminated pods podgc keeps before deleting the oldest (0: keep all)').argParser(atLeast(0, '--terminated-pod-gc-threshold')).default(12500);
   const fixedOrBuggy = (what: string) => new Option('--variant <variant>', `${what}: fixed or buggy`).argParser(oneOf(['fixed', 'buggy'] as const)).default('fixed');
 
   /** The access flags of serve and up (cli/access.ts). */
@@ -62,10 +63,11 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .addOption(fixedOrBuggy('controller variant'))
     .addOption(onlyOption())
     .addOption(nodesOption('simulated nodes the kwok agent runs'))
-    .action(async (o: { kubeconfig?: string; server?: string; variant: 'fixed' | 'buggy'; only?: (typeof controllerNames)[number][]; nodes: number }) => {
+    .addOption(gcThresholdOption())
+    .action(async (o: { kubeconfig?: string; server?: string; variant: 'fixed' | 'buggy'; only?: (typeof controllerNames)[number][]; nodes: number; terminatedPodGcThreshold: number }) => {
       if (!o.kubeconfig && !o.server) throw new CliError('racelab controllers needs a server: give --kubeconfig FILE or --server URL', 'racelab controllers --server http://127.0.0.1:6443');
       const { runControllers } = await import('./controllersprocess.ts');
-      await runControllers({ kubeconfig: o.kubeconfig, server: o.server, fixed: o.variant === 'fixed', only: o.only, nodes: o.nodes });
+      await runControllers({ kubeconfig: o.kubeconfig, server: o.server, fixed: o.variant === 'fixed', only: o.only, nodes: o.nodes, terminatedPodGCThreshold: o.terminatedPodGcThreshold });
     });
 
   accessOptions(program.command('up'))
@@ -77,10 +79,11 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .addOption(fixedOrBuggy('controller variant'))
     .addOption(onlyOption())
     .addOption(nodesOption('simulated nodes'))
-    .action(async (o: Omit<import('./up.ts').UpOptions, 'fixed' | 'only'> & { variant: 'fixed' | 'buggy'; only?: (typeof controllerNames)[number][] }) => {
+    .addOption(gcThresholdOption())
+    .action(async (o: Omit<import('./up.ts').UpOptions, 'fixed' | 'only' | 'terminatedPodGCThreshold'> & { variant: 'fixed' | 'buggy'; only?: (typeof controllerNames)[number][]; terminatedPodGcThreshold: number }) => {
       const { up } = await import('./up.ts');
-      const { variant, only, ...rest } = o;
-      await up({ ...rest, fixed: variant === 'fixed', only });
+      const { variant, only, terminatedPodGcThreshold, ...rest } = o;
+      await up({ ...rest, fixed: variant === 'fixed', only, terminatedPodGCThreshold: terminatedPodGcThreshold });
     });
 
   program

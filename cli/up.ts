@@ -19,6 +19,8 @@ export interface UpOptions extends AccessFlags {
   only?: ControllerName[];
   /** Simulated nodes; default 2. */
   nodes?: number;
+  /** podgc's --terminated-pod-gc-threshold. */
+  terminatedPodGCThreshold?: number;
 }
 
 /** What to try next, printed once the control plane answers. */
@@ -55,7 +57,7 @@ export async function up(opts: UpOptions): Promise<void> {
   // With a token (or TLS) every in-process client uses the kubeconfig's credentials; its User-Agent names it.
   const secured = access.config.token !== undefined || access.config.tls !== undefined;
   const actorKc = (actor: string): ActorKubeConfig => (secured ? ActorKubeConfig.fromString(kubeconfig, actor) : ActorKubeConfig.forServer(server.url, actor));
-  const controllers = startControllers({ kc: actorKc('controller-manager'), fixed: opts.fixed, only: opts.only, logger, clock, nodes: opts.nodes });
+  const controllers = startControllers({ kc: actorKc('controller-manager'), fixed: opts.fixed, only: opts.only, logger, clock, nodes: opts.nodes, terminatedPodGCThreshold: opts.terminatedPodGCThreshold });
   let stopNode: (() => Promise<void>) | undefined;
   if (!opts.empty) {
     await seedDemo(actorKc('racelab-demo'), clock);

@@ -1,11 +1,11 @@
-// Subresources beyond status and scale: pods/binding, pods/eviction (honouring PodDisruptionBudgets),
+// Subresources beyond status and scale: pods/binding, pods/eviction (honouring PodDisruptionBudget status),
 // serviceaccounts/token, and the streaming ones (pods/log, exec, attach, portforward, proxy; services and
 // nodes proxy), which answer a Status saying there is no container runtime. Reviews (create-only kinds
 // such as SelfSubjectAccessReview) are answered here too, never stored.
 import type { Request, Response } from 'express';
 import { apiVersionOf } from '../api/kinds.ts';
 import { rfc3339Seconds, type Clock } from '../machinery/clock.ts';
-import { badRequest, conflict, methodNotAllowedOnPath, StatusError, successStatus, type Status } from '../machinery/errors.ts';
+import { badRequest, conflict, forbidden, methodNotAllowedOnPath, StatusError, successStatus, type Status } from '../machinery/errors.ts';
 import { labelSelectorFromMeta } from '../machinery/labels.ts';
 import { isObject, type KubeObject } from '../machinery/object.ts';
 import type { Random } from '../machinery/random.ts';
@@ -70,60 +70,93 @@ async function bind(res: Response, store: ResourceStore, pod: KubeObject, body: 
   sendJson(res, 201, { ...successStatus({}), code: 201 });
 }
 
-function podHealthy(p: KubeObject): boolean {
+function podReady(p: KubeObject): boolean {
   const status = isObject(p.status) ? p.status : {};
   const conditions = Array.isArray(status.conditions) ? status.conditions : [];
-  return !p.metadata.deletionTimestamp && status.phase === 'Running' && conditions.some((c) => isObject(c) && c.type === 'Ready' && c.status === 'True');
+  return conditions.some((c) => isObject(c) && c.type === 'Ready' && c.status === 'True');
 }
 
-/** How many pods a PDB needs healthy: minAvailable, or the expected count less maxUnavailable (pkg/controller/disruption). */
-function desiredHealthy(spec: Record<string, unknown>, expected: number): number {
-  const scaled = (v: unknown, roundUp: boolean): number => {
-    if (typeof v === 'number') return v;
-    const pct = Number(String(v).replace(/%$/, ''));
-    const n = (pct * expected) / 100;
-    return roundUp ? Math.ceil(n) : Math.floor(n);
-  };
-  if (spec.minAvailable !== undefined) return scaled(spec.minAvailable, true);
-  if (spec.maxUnavailable !== undefined) return Math.max(0, expected - scaled(spec.maxUnavailable, true));
-  return expected;
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+/** The 429 an eviction gets while its budget allows no disruption (or is not yet worked out): eviction.go. */
+function budgetViolation(retryAfterSeconds: number, cause: string): StatusError {
+  return failure(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", { retryAfterSeconds, causes: [{ reason: 'DisruptionBudget', message: cause }] });
 }
+
+/** MaxDisruptedPodSize: evictions the disruption controller has not confirmed yet, at most. */
+const MaxDisruptedPodSize = 2000;
 
 /**
- * pods/eviction (pkg/registry/core/pod/storage/eviction.go): a pod that a PodDisruptionBudget covers is
- * deleted only when the budget allows one more disruption; there is no disruption controller, so the
- * budget is worked out from the pods at the time of the request.
+ * pods/eviction (pkg/registry/core/pod/storage/eviction.go): a terminal, pending or terminating pod is
+ * deleted at once (canIgnorePDB); otherwise the one PodDisruptionBudget whose selector matches it must be
+ * worked out by the disruption controller (status.observedGeneration) and allow a disruption; the
+ * eviction then takes one off status.disruptionsAllowed and records the pod in status.disruptedPods before
+ * the pod is deleted (checkAndDecrement). An unready pod is deleted without using up a disruption while the
+ * budget is met. Without a disruption controller a budget never allows an eviction, as upstream.
  */
 async function evict(ctx: SubresourceContext, res: Response, podStore: ResourceStore, pod: KubeObject, body: Record<string, unknown>): Promise<void> {
   const ns = pod.metadata.namespace;
   const name = pod.metadata.name ?? '';
   const phase = isObject(pod.status) ? pod.status.phase : undefined;
-  const terminal = phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending';
+  const canIgnorePDB = phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending' || Boolean(pod.metadata.deletionTimestamp);
+  const options = deleteOptions(new URLSearchParams(), isObject(body.deleteOptions) ? body.deleteOptions : {});
   const pdbs = ctx.registry.lookup('policy', 'v1', 'poddisruptionbudgets');
-  if (!terminal && pdbs) {
+  // shouldEnforceResourceVersion: a pending pod is deleted only as it was read (it may be becoming ready).
+  let enforceVersion = canIgnorePDB && phase === 'Pending' && !pod.metadata.deletionTimestamp;
+  let budgetName: string | undefined;
+  if (!canIgnorePDB && pdbs) {
+    // A PDB with a nil or empty selector matches nothing here (getPodDisruptionBudgets).
     const budgets = (await pdbs.list(ns, listQuery(new URLSearchParams()))).items.filter((b) => {
       const spec = isObject(b.spec) ? b.spec : {};
-      return labelSelectorFromMeta(spec.selector as Parameters<typeof labelSelectorFromMeta>[0]).matches(pod.metadata.labels);
+      const sel = isObject(spec.selector) ? spec.selector : undefined;
+      const empty = !sel || (Object.keys(isObject(sel.matchLabels) ? sel.matchLabels : {}).length === 0 && (!Array.isArray(sel.matchExpressions) || sel.matchExpressions.length === 0));
+      return !empty && labelSelectorFromMeta(sel as Parameters<typeof labelSelectorFromMeta>[0]).matches(pod.metadata.labels);
     });
     if (budgets.length > 1) throw failure(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
     const budget = budgets[0];
+    const st = budget && isObject(budget.status) ? budget.status : {};
     if (budget) {
-      const spec = isObject(budget.spec) ? budget.spec : {};
-      const selector = labelSelectorFromMeta(spec.selector as Parameters<typeof labelSelectorFromMeta>[0]);
-      const pods = (await podStore.list(ns, listQuery(new URLSearchParams()))).items.filter((p) => selector.matches(p.metadata.labels));
-      const healthy = pods.filter(podHealthy).length;
-      const desired = desiredHealthy(spec, pods.length);
-      // A healthy pod needs one disruption to spare; an unhealthy one only a budget that is met (IfHealthyBudget).
-      const allowed = podHealthy(pod) ? healthy - desired >= 1 : healthy >= desired;
-      if (!allowed) {
-        throw failure(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", {
-          causes: [{ reason: 'DisruptionBudget', message: `The disruption budget ${budget.metadata.name ?? ''} needs ${desired} healthy pods and has ${healthy} currently` }],
-        });
-      }
+      budgetName = budget.metadata.name ?? '';
+      // An unready pod does not count as healthy: while the budget is met it goes without using a disruption.
+      if (!podReady(pod) && num(st.currentHealthy) >= num(st.desiredHealthy) && num(st.desiredHealthy) > 0) enforceVersion = true;
+      else await pdbs.patch(ns, budgetName, (cur) => checkAndDecrement(ctx, cur, name), { subresource: 'status' });
     }
   }
-  await podStore.delete(ns, name, deleteOptions(new URLSearchParams(), isObject(body.deleteOptions) ? body.deleteOptions : {}));
+  const own = !options.preconditions?.resourceVersion;
+  const preconditions = enforceVersion && own ? { ...options.preconditions, resourceVersion: pod.metadata.resourceVersion } : options.preconditions;
+  try {
+    await podStore.delete(ns, name, { ...options, ...(preconditions ? { preconditions } : {}) });
+  } catch (e) {
+    // The pod changed since the budget was checked: the client retries (createTooManyRequestsError).
+    if (budgetName !== undefined && enforceVersion && own && e instanceof StatusError && e.status.code === 409) throw budgetViolation(10, `The disruption budget ${budgetName} is still being processed by the server.`);
+    throw e;
+  }
   sendJson(res, 201, { ...successStatus({}), code: 201 });
+}
+
+/** checkAndDecrement: the budget's status with one disruption used up by podName, or the error that forbids it. */
+function checkAndDecrement(ctx: SubresourceContext, pdb: KubeObject, podName: string): KubeObject {
+  const name = pdb.metadata.name ?? '';
+  const st = isObject(pdb.status) ? pdb.status : {};
+  if (num(st.observedGeneration) < (pdb.metadata.generation ?? 0)) throw budgetViolation(10, `The disruption budget ${name} is still being processed by the server.`);
+  const allowed = num(st.disruptionsAllowed);
+  const gr = { group: 'policy', resource: 'poddisruptionbudget' };
+  if (allowed < 0) throw forbidden(gr, name, 'pdb disruptions allowed is negative');
+  const disrupted = isObject(st.disruptedPods) ? st.disruptedPods : {};
+  if (Object.keys(disrupted).length > MaxDisruptedPodSize) throw forbidden(gr, name, 'DisruptedPods map too big - too many evictions not confirmed by PDB controller');
+  if (allowed === 0) throw budgetViolation(0, `The disruption budget ${name} needs ${num(st.desiredHealthy)} healthy pods and has ${num(st.currentHealthy)} currently`);
+  const now = rfc3339Seconds(ctx.clock.now());
+  let conditions = Array.isArray(st.conditions) ? st.conditions : [];
+  if (allowed - 1 === 0) {
+    // UpdateDisruptionAllowedCondition
+    const prev = conditions.find((c) => isObject(c) && c.type === 'DisruptionAllowed') as Record<string, unknown> | undefined;
+    const changed = prev?.status !== 'False';
+    conditions = [
+      ...conditions.filter((c) => !(isObject(c) && c.type === 'DisruptionAllowed')),
+      { type: 'DisruptionAllowed', status: 'False', reason: 'InsufficientPods', message: '', observedGeneration: pdb.metadata.generation ?? 0, lastTransitionTime: changed ? now : (prev.lastTransitionTime ?? now) },
+    ];
+  }
+  return { ...pdb, status: { ...st, disruptionsAllowed: allowed - 1, disruptedPods: { ...disrupted, [podName]: now }, conditions } };
 }
 
 /** serviceaccounts/token (pkg/registry/core/serviceaccount/storage/token.go): a token for the account, one hour by default. */

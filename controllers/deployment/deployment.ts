@@ -40,6 +40,13 @@ import {
 
 export const controllerName = 'deployment-controller';
 
+/**
+ * Broken variants for the property case (scenarios/controllers/deployment.ts); undefined is the real one.
+ * - ignore-max-surge: the new ReplicaSet is scaled to spec.replicas at once.
+ * - ignore-max-unavailable: the old ReplicaSets are scaled down to 0 at once, whatever is available.
+ */
+export type DeploymentMutant = 'ignore-max-surge' | 'ignore-max-unavailable';
+
 export class DeploymentController {
   private readonly client: KubeClient;
   private readonly clock: Clock;
@@ -47,7 +54,10 @@ export class DeploymentController {
   private readonly rsInformer: Informer<ReplicaSet>;
   private readonly recorder: EventRecorder;
 
-  constructor(mgr: Manager) {
+  private readonly mutant: DeploymentMutant | undefined;
+
+  constructor(mgr: Manager, mutant?: DeploymentMutant) {
+    this.mutant = mutant;
     this.client = mgr.client;
     this.clock = mgr.clock;
     this.recorder = mgr.eventRecorderFor(controllerName);
@@ -128,7 +138,7 @@ export class DeploymentController {
   /** NewRSNewReplicas for RollingUpdate: up to replicas+maxSurge pods in all, never above replicas. */
   private newRSNewReplicas(d: Deployment, oldRSs: ReplicaSet[], newRS: ReplicaSet | undefined): number {
     const replicas = d.spec.replicas ?? 1;
-    if (d.spec.strategy?.type === 'Recreate') return replicas;
+    if (d.spec.strategy?.type === 'Recreate' || this.mutant === 'ignore-max-surge') return replicas;
     const current = sum(oldRSs, (rs) => rs.spec.replicas) + (newRS?.spec.replicas ?? 0);
     const maxTotal = replicas + MaxSurge(d);
     if (current >= maxTotal) return newRS?.spec.replicas ?? 0;
@@ -165,7 +175,7 @@ export class DeploymentController {
     if (oldPods > 0) {
       const all = [...oldRSs, ...(newRS ? [newRS] : [])];
       const allPods = sum(all, (rs) => rs.spec.replicas);
-      const minAvailable = replicas - MaxUnavailable(d);
+      const minAvailable = this.mutant === 'ignore-max-unavailable' ? 0 : replicas - MaxUnavailable(d);
       const newUnavailable = (newRS?.spec.replicas ?? 0) - (newRS?.status?.availableReplicas ?? 0);
       let maxScaledDown = allPods - minAvailable - newUnavailable;
       if (maxScaledDown > 0) {
@@ -182,7 +192,7 @@ export class DeploymentController {
         }
         // scaleDownOldReplicaSetsForRollingUpdate: as far as the available pods allow.
         const available = sum(all, (rs) => rs.status?.availableReplicas);
-        let totalScaleDown = Math.min(available - minAvailable, maxScaledDown);
+        let totalScaleDown = this.mutant === 'ignore-max-unavailable' ? maxScaledDown : Math.min(available - minAvailable, maxScaledDown);
         for (const rs of oldest) {
           if (totalScaleDown <= 0) break;
           const cur = target.get(rs) ?? 0;
@@ -288,10 +298,12 @@ export function setCondition(conditions: readonly DeploymentCondition[] | undefi
   return [...(conditions ?? []).filter((x) => x.type !== c.type), next];
 }
 
-export type DeploymentProcessOptions = ControllerProcessOptions;
+export interface DeploymentProcessOptions extends ControllerProcessOptions {
+  mutant?: DeploymentMutant;
+}
 
 export function newDeploymentManager(opts: DeploymentProcessOptions, name = controllerName): Manager {
-  return singleControllerManager(controllerName, (mgr) => new DeploymentController(mgr), opts, name);
+  return singleControllerManager(controllerName, (mgr) => new DeploymentController(mgr, opts.mutant), opts, name);
 }
 
 export function deploymentProcess(opts: DeploymentProcessOptions): ProcessSpec {

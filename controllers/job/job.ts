@@ -12,7 +12,7 @@
 import { rfc3339Seconds, type Clock } from '../../apiserver/machinery/clock.ts';
 import type { KubeObject } from '../../apiserver/machinery/object.ts';
 import { isConflict, isNotFound, type KubeClient, type ResourceRef } from '../../clients/kube/client.ts';
-import type { Informer, InformerResource } from '../../clients/kube/informer.ts';
+import { DeletedFinalStateUnknown, type Informer, type InformerResource } from '../../clients/kube/informer.ts';
 import type { Request, Result } from '../runtime/controller.ts';
 import { Manager } from '../runtime/manager.ts';
 import type { EventRecorder } from '../runtime/recorder.ts';
@@ -54,6 +54,13 @@ export interface Job extends KubeObject {
   };
 }
 
+/**
+ * Broken variants for the property case (scenarios/controllers/job.ts); undefined is the real controller.
+ * - no-expectations: manageJob creates pods without waiting for its informer to show the ones it created.
+ * - ignore-parallelism: wantActive is completions - succeeded, parallelism ignored.
+ */
+export type JobMutant = 'no-expectations' | 'ignore-parallelism';
+
 export const jobsResource: InformerResource = { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job' };
 export const jobsIn = (namespace: string): ResourceRef => ({ group: 'batch', version: 'v1', plural: 'jobs', namespace });
 
@@ -69,8 +76,16 @@ export class JobController {
   private readonly recorder: EventRecorder;
   /** Pods created and not yet in the cache, per Job (the expectations of manageJob). */
   private readonly expected = new Map<string, number>();
+  private readonly mutant: JobMutant | undefined;
+  /**
+   * finalizerExpectations (uidTrackingExpectations): per Job, the pods whose tracking finalizer this
+   * controller removed and whose update its informer has not shown yet. Such a pod is already counted (or
+   * about to be) and must not be recorded again from a stale cache entry that still has the finalizer.
+   */
+  private readonly expectedRmFinalizers = new Map<string, Set<string>>();
 
-  constructor(mgr: Manager) {
+  constructor(mgr: Manager, mutant?: JobMutant) {
+    this.mutant = mutant;
     this.client = mgr.client;
     this.clock = mgr.clock;
     this.recorder = mgr.eventRecorderFor(controllerName);
@@ -84,8 +99,21 @@ export class JobController {
         const n = this.expected.get(key) ?? 0;
         if (n > 0) this.expected.set(key, n - 1);
       },
+      onUpdate: (_old, p) => {
+        if (!(p.metadata.finalizers ?? []).includes(JobTrackingFinalizer)) this.finalizerRemovalObserved(p);
+      },
+      onDelete: (d) => this.finalizerRemovalObserved(d instanceof DeletedFinalStateUnknown ? d.obj : d),
     });
     mgr.newController({ name: controllerName, reconcile: (_ctx, req) => this.syncJob(req) }).for(this.jobs).owns(this.pods);
+  }
+
+  private finalizerRemovalObserved(p: Pod): void {
+    const ref = GetControllerOf(p);
+    if (ref?.kind !== 'Job') return;
+    const key = `${p.metadata.namespace ?? ''}/${ref.name}`;
+    const set = this.expectedRmFinalizers.get(key);
+    set?.delete(p.metadata.uid ?? '');
+    if (set?.size === 0) this.expectedRmFinalizers.delete(key);
   }
 
   private async syncJob(req: Request): Promise<Result | void> {
@@ -93,11 +121,15 @@ export class JobController {
     const key = `${req.namespace}/${req.name}`;
     if (!job) {
       this.expected.delete(key);
+      this.expectedRmFinalizers.delete(key);
       return;
     }
+    // Read before the pods are listed, as upstream's syncJob: an expectation observed later (while this
+    // sync awaits its writes) must not vouch for the pod list taken now.
+    const satisfiedExpectations = (this.expected.get(key) ?? 0) <= 0 || this.mutant === 'no-expectations';
     const pods = this.pods.lister().list(req.namespace).filter((p) => GetControllerOf(p)?.uid === job.metadata.uid);
     try {
-      return await this.sync(key, job, pods);
+      return await this.sync(key, job, pods, satisfiedExpectations);
     } catch (e) {
       if (isConflict(e)) return { requeue: true };
       if (isNotFound(e)) return;
@@ -105,7 +137,7 @@ export class JobController {
     }
   }
 
-  private async sync(key: string, job: Job, pods: Pod[]): Promise<Result | void> {
+  private async sync(key: string, job: Job, pods: Pod[], satisfiedExpectations: boolean): Promise<Result | void> {
     const ns = job.metadata.namespace ?? '';
     const now = rfc3339Seconds(this.clock.now());
     const status = structuredClone(job.status ?? {});
@@ -114,7 +146,9 @@ export class JobController {
     // trackJobStatusAndRemoveFinalizers, step 1: ended pods still holding the finalizer are recorded as uncounted.
     // A pod being deleted before it succeeded counts as failed, as upstream.
     const isEnded = (p: Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' || Boolean(p.metadata.deletionTimestamp);
-    const ended = pods.filter((p) => isEnded(p) && (p.metadata.finalizers ?? []).includes(JobTrackingFinalizer));
+    const expectedRm = this.expectedRmFinalizers.get(key) ?? new Set<string>();
+    const hasFinalizer = (p: Pod): boolean => (p.metadata.finalizers ?? []).includes(JobTrackingFinalizer) && !expectedRm.has(p.metadata.uid ?? '');
+    const ended = pods.filter((p) => isEnded(p) && hasFinalizer(p));
     let recorded = false;
     for (const p of ended) {
       const uid = p.metadata.uid ?? '';
@@ -130,11 +164,18 @@ export class JobController {
     }
     // Step 2: the recorded pods lose their finalizer.
     for (const p of ended) {
-      await this.client.patch(podsIn(ns), p.metadata.name ?? '', { metadata: { finalizers: (p.metadata.finalizers ?? []).filter((f) => f !== JobTrackingFinalizer), resourceVersion: p.metadata.resourceVersion } });
+      if (!this.expectedRmFinalizers.has(key)) this.expectedRmFinalizers.set(key, new Set());
+      this.expectedRmFinalizers.get(key)?.add(p.metadata.uid ?? '');
+      try {
+        await this.client.patch(podsIn(ns), p.metadata.name ?? '', { metadata: { finalizers: (p.metadata.finalizers ?? []).filter((f) => f !== JobTrackingFinalizer), resourceVersion: p.metadata.resourceVersion } });
+      } catch (e) {
+        this.finalizerRemovalObserved(p); // not removed after all (or the pod is gone)
+        if (!isNotFound(e)) throw e;
+      }
     }
     // Step 3: uncounted pods whose finalizer is gone are counted.
     const released = new Set(ended.map((p) => p.metadata.uid ?? ''));
-    const holding = new Set(pods.filter((p) => (p.metadata.finalizers ?? []).includes(JobTrackingFinalizer) && !released.has(p.metadata.uid ?? '')).map((p) => p.metadata.uid ?? ''));
+    const holding = new Set(pods.filter((p) => hasFinalizer(p) && !released.has(p.metadata.uid ?? '')).map((p) => p.metadata.uid ?? ''));
     const countNow = (list: string[]): [number, string[]] => [list.filter((u) => !holding.has(u)).length, list.filter((u) => holding.has(u))];
     const [newSucceeded, keepSucceeded] = countNow(uncounted.succeeded);
     const [newFailed, keepFailed] = countNow(uncounted.failed);
@@ -167,14 +208,23 @@ export class JobController {
           this.recorder.event(job, 'Normal', 'Completed', 'Job completed');
         }
         await this.deletePods(ns, active);
-      } else if ((this.expected.get(key) ?? 0) <= 0) {
+      } else if (satisfiedExpectations) {
         // manageJob (NonIndexed): wantActive = min(completions - succeeded, parallelism).
-        const wantActive = completions === null ? (status.succeeded > 0 ? 0 : parallelism) : Math.min(parallelism, Math.max(0, completions - status.succeeded - keepSucceeded.length));
+        const limit = this.mutant === 'ignore-parallelism' ? Infinity : parallelism;
+        const wantActive = completions === null ? (status.succeeded > 0 ? 0 : parallelism) : Math.min(limit, Math.max(0, completions - status.succeeded - keepSucceeded.length));
         const diff = wantActive - active.length;
         if (diff > 0) {
           this.expected.set(key, diff);
           for (let i = 0; i < diff; i++) {
-            const pod = await this.client.create(podsIn(ns), this.podFromTemplate(job));
+            let pod: Pod;
+            try {
+              pod = await this.client.create(podsIn(ns), this.podFromTemplate(job));
+            } catch (e) {
+              // CreationObserved for this pod and the ones not tried: no informer event will lower them.
+              this.expected.set(key, Math.max(0, (this.expected.get(key) ?? 0) - (diff - i)));
+              this.recorder.eventf(job, 'Warning', 'FailedCreate', 'Error creating: %v', e instanceof Error ? e.message : String(e));
+              throw e;
+            }
             this.recorder.eventf(job, 'Normal', 'SuccessfulCreate', 'Created pod: %s', pod.metadata.name);
           }
         }
@@ -215,10 +265,12 @@ export class JobController {
   }
 }
 
-export type JobProcessOptions = ControllerProcessOptions;
+export interface JobProcessOptions extends ControllerProcessOptions {
+  mutant?: JobMutant;
+}
 
 export function newJobManager(opts: JobProcessOptions, name = controllerName): Manager {
-  return singleControllerManager(controllerName, (mgr) => new JobController(mgr), opts, name);
+  return singleControllerManager(controllerName, (mgr) => new JobController(mgr, opts.mutant), opts, name);
 }
 
 export function jobProcess(opts: JobProcessOptions): ProcessSpec {

@@ -3,5 +3,14 @@
 // replicas+maxSurge pods, a Job never exceeds its completions, …) must hold on every schedule. They have
 // only the `fixed` variant (ScenarioCase.kind 'property'); their mutants break the controller.
 import type { ScenarioCase } from '../engine/types.ts';
+import { cronJobConcurrency } from './cronjob.ts';
+import { deploymentRollout } from './deployment.ts';
+import { disruptionEvictions } from './disruption.ts';
+import { jobCompletions } from './job.ts';
 
-export const controllerCases: readonly ScenarioCase[] = [];
+export const controllerCases: readonly ScenarioCase[] = [
+  cronJobConcurrency,
+  deploymentRollout,
+  disruptionEvictions,
+  jobCompletions,
+];

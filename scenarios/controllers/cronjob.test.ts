@@ -1,0 +1,23 @@
+// cronjob-concurrency: the CronJob controller's invariants hold under random schedules, and each mutant (a broken
+// controller) is killed within a few schedules.
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { exploreMutant } from '../engine/mutants.ts';
+import { runCase } from '../engine/runner.ts';
+import { cronJobConcurrency } from './cronjob.ts';
+
+it('under random schedules Forbid and Replace never leave two active Jobs and each time gets one Job', async () => {
+  for (const seed of [1, 2, 3]) {
+    const out = await runCase(cronJobConcurrency, 'fixed', seed, { strategy: 'random', hints: false });
+    assert.equal(out.result.error, undefined, out.result.error);
+    assert.deepEqual(out.result.violations, [], `seed ${seed}`);
+    assert.equal(out.result.ok, true);
+  }
+});
+
+it('each mutant of the CronJob controller is killed', async () => {
+  for (const m of cronJobConcurrency.mutants ?? []) {
+    const row = await exploreMutant(cronJobConcurrency, m, { schedules: 8, baseSeed: 1, depth: 2 });
+    assert.equal(row.ok, true, `${m.name}: ${JSON.stringify(row.firstError ?? row)}`);
+  }
+});
