@@ -469,6 +469,11 @@ export function compareObjects(lhs: unknown, rhs: unknown, schema: FieldSchema):
   const stack: { p: Position; l: unknown; r: unknown; s: FieldSchema }[] = [{ p: root, l: lhs, r: rhs, s: schema }];
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
     const { p, l, r, s } = top;
+    if (l === undefined && r !== undefined) {
+      // A subtree only `rhs` has: every position in it is added (the walk below with one cursor, not three).
+      insertAdded(p.added, r, s);
+      continue;
+    }
     const kind = containerKind(l, r);
     let leaf = true;
     if (kind === 'object' && s.type !== 'atomic') {
@@ -495,6 +500,25 @@ export function compareObjects(lhs: unknown, rhs: unknown, schema: FieldSchema):
     else if (leaf && !jsonEqual(l, r)) p.modified.insert();
   }
   return c;
+}
+
+/** compareObjects on a subtree that only the right side has: the position and every one below it are added. */
+function insertAdded(at: SetCursor, value: unknown, schema: FieldSchema): void {
+  const stack: { at: SetCursor; v: unknown; s: FieldSchema }[] = [{ at, v: value, s: schema }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const { v, s } = top;
+    if (Array.isArray(v)) {
+      const pes = v.length > 0 ? listPEs(v, s) : undefined;
+      if (pes) pes.forEach((pe, i) => stack.push({ at: top.at.at(pe), v: v[i], s }));
+    } else if (isObject(v) && s.type !== 'atomic') {
+      for (const k in v) {
+        if (!Object.hasOwn(v, k)) continue;
+        const child = v[k];
+        if (child !== undefined) stack.push({ at: top.at.at(`f:${k}`), v: child, s: s.field(k) });
+      }
+    }
+    top.at.insert();
+  }
 }
 
 // --- managed fields ---
