@@ -469,6 +469,8 @@ export function compareObjects(lhs: unknown, rhs: unknown, schema: FieldSchema):
   const stack: { p: Position; l: unknown; r: unknown; s: FieldSchema }[] = [{ p: root, l: lhs, r: rhs, s: schema }];
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
     const { p, l, r, s } = top;
+    // The same value on both sides (a subtree a patch did not touch is shared): nothing changed at or below it.
+    if (l === r) continue;
     if (l === undefined && r !== undefined) {
       // A subtree only `rhs` has: every position in it is added (the walk below with one cursor, not three).
       insertAdded(p.added, r, s);
