@@ -10,7 +10,7 @@ import { deviceTaintEvictionProcess } from '../controllers/devicetainteviction/c
 import { kwokProcess } from '../controllers/kwok/manager.ts';
 import { simulatedNodes } from '../controllers/kwok/node.ts';
 import { deploymentProcess } from '../controllers/deployment/deployment.ts';
-import { replicaSetProcess } from '../controllers/replicaset/replicaset.ts';
+import { replicaSetProcess, replicationManagerProcess } from '../controllers/replicaset/replicaset.ts';
 import { jobProcess } from '../controllers/job/job.ts';
 import { endpointsProcess } from '../controllers/endpoint/endpoints.ts';
 import { endpointSliceProcess } from '../controllers/endpointslice/endpointslice.ts';
@@ -48,6 +48,8 @@ function specFor(name: ControllerName, opts: ControllersOptions, clock: Clock): 
       return schedulerProcess({ kc: opts.kc, clock, logger });
     case 'replicaset':
       return replicaSetProcess({ kc: opts.kc, clock, logger });
+    case 'replicationcontroller':
+      return replicationManagerProcess({ kc: opts.kc, clock, logger });
     case 'deployment':
       return deploymentProcess({ kc: opts.kc, clock, logger });
     case 'job':
