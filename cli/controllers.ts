@@ -12,6 +12,8 @@ import { simulatedNodes } from '../controllers/kwok/node.ts';
 import { deploymentProcess } from '../controllers/deployment/deployment.ts';
 import { replicaSetProcess, replicationManagerProcess } from '../controllers/replicaset/replicaset.ts';
 import { jobProcess } from '../controllers/job/job.ts';
+import { statefulSetProcess } from '../controllers/statefulset/statefulset.ts';
+import { daemonSetProcess } from '../controllers/daemonset/daemonset.ts';
 import { endpointsProcess } from '../controllers/endpoint/endpoints.ts';
 import { endpointSliceProcess } from '../controllers/endpointslice/endpointslice.ts';
 import { serviceAccountsProcess } from '../controllers/serviceaccount/serviceaccount.ts';
@@ -52,6 +54,10 @@ function specFor(name: ControllerName, opts: ControllersOptions, clock: Clock): 
       return replicationManagerProcess({ kc: opts.kc, clock, logger });
     case 'deployment':
       return deploymentProcess({ kc: opts.kc, clock, logger });
+    case 'statefulset':
+      return statefulSetProcess({ kc: opts.kc, clock, logger });
+    case 'daemonset':
+      return daemonSetProcess({ kc: opts.kc, clock, logger });
     case 'job':
       return jobProcess({ kc: opts.kc, clock, logger });
     case 'endpoint':
