@@ -3,5 +3,8 @@
 // replicas+maxSurge pods, a Job never exceeds its completions, …) must hold on every schedule. They have
 // only the `fixed` variant (ScenarioCase.kind 'property'); their mutants break the controller.
 import type { ScenarioCase } from '../engine/types.ts';
+import { statefulSetOrdered } from './statefulset.ts';
 
-export const controllerCases: readonly ScenarioCase[] = [];
+export const controllerCases: readonly ScenarioCase[] = [
+  statefulSetOrdered,
+];
