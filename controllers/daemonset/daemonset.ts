@@ -44,10 +44,11 @@ export const controllerName = 'daemonset-controller';
 
 /**
  * Named broken variants for the property case's mutation testing (scenarios/controllers/daemonset.ts);
- * undefined is upstream's code. no-existing-pod-check: podsShouldBeOnNode ignores the pods already on a
- * node. ignore-max-unavailable: a rolling update deletes every old pod at once.
+ * undefined is upstream's code. ignore-terminating-pods: a node whose daemon pod is being deleted counts as
+ * having none, so a new pod is made beside the terminating one. ignore-max-unavailable: a rolling update
+ * deletes every old pod at once.
  */
-export type DaemonSetVariant = 'no-existing-pod-check' | 'ignore-max-unavailable';
+export type DaemonSetVariant = 'ignore-terminating-pods' | 'ignore-max-unavailable';
 
 export interface DaemonSetControllerOptions {
   variant?: DaemonSetVariant;
@@ -214,7 +215,8 @@ export class DaemonSetController {
     for (const node of nodes) {
       const name = node.metadata.name ?? '';
       const { shouldRun, shouldContinueRunning } = NodeShouldRunDaemonPod(node, ds);
-      const daemonPods = this.variant === 'no-existing-pod-check' ? undefined : byNode.get(name);
+      const onNode = byNode.get(name);
+      const daemonPods = this.variant === 'ignore-terminating-pods' && onNode?.every((p) => p.metadata.deletionTimestamp) ? undefined : onNode;
       if (shouldRun && !daemonPods) {
         nodesNeedingDaemonPods.push(name);
       } else if (shouldContinueRunning) {

@@ -4,7 +4,9 @@
 // only the `fixed` variant (ScenarioCase.kind 'property'); their mutants break the controller.
 import type { ScenarioCase } from '../engine/types.ts';
 import { statefulSetOrdered } from './statefulset.ts';
+import { daemonSetOnePerNode } from './daemonset.ts';
 
 export const controllerCases: readonly ScenarioCase[] = [
   statefulSetOrdered,
+  daemonSetOnePerNode,
 ];
