@@ -141,6 +141,17 @@ interface Expectations {
   timestamp: number;
 }
 
+/**
+ * Named broken variants for the property cases' mutation testing (scenarios/controllers/replicaset.ts);
+ * undefined is upstream's code. no-expectations: acts on every sync without waiting for its creates and
+ * deletes to be observed. active-means-ready: only Ready pods count as active.
+ */
+export type ReplicaSetVariant = 'no-expectations' | 'active-means-ready';
+
+export interface ReplicaSetControllerOptions {
+  variant?: ReplicaSetVariant;
+}
+
 export class ReplicaSetController {
   private readonly client: KubeClient;
   private readonly clock: Clock;
@@ -151,8 +162,11 @@ export class ReplicaSetController {
   /** ControllerExpectations: creates and deletes sent and not yet seen, per ReplicaSet key. */
   private readonly expectations = new Map<string, Expectations>();
 
-  constructor(mgr: Manager, kind: ReplicaSetKind = replicaSetKind) {
+  private readonly variant: ReplicaSetVariant | undefined;
+
+  constructor(mgr: Manager, kind: ReplicaSetKind = replicaSetKind, opts: ReplicaSetControllerOptions = {}) {
     this.kind = kind;
+    this.variant = opts.variant;
     this.client = mgr.client;
     this.clock = mgr.clock;
     this.recorder = mgr.eventRecorderFor(kind.controllerName);
@@ -178,6 +192,7 @@ export class ReplicaSetController {
   }
 
   private satisfied(key: string): boolean {
+    if (this.variant === 'no-expectations') return true;
     const e = this.expectations.get(key);
     if (!e) return true;
     if ((e.add <= 0 && e.del <= 0) || this.clock.now() - e.timestamp > ExpectationsTimeoutMs) {
@@ -197,7 +212,7 @@ export class ReplicaSetController {
     const rs = this.kind.toReplicaSet(raw);
     const selector = labelSelectorFromMeta(rs.spec.selector);
     const owned = this.podInformer.lister().list(req.namespace).filter((p) => GetControllerOf(p)?.uid === rs.metadata.uid);
-    const active = FilterActivePods(owned);
+    const active = this.variant === 'active-means-ready' ? FilterActivePods(owned).filter(IsPodReady) : FilterActivePods(owned);
     try {
       if (this.satisfied(key) && !rs.metadata.deletionTimestamp) await this.manageReplicas(key, active, rs);
       return await this.updateStatus(raw, rs, active, selector.matches.bind(selector));
@@ -286,11 +301,11 @@ export class ReplicaSetController {
 }
 
 
-export type ReplicaSetProcessOptions = ControllerProcessOptions;
+export type ReplicaSetProcessOptions = ControllerProcessOptions & ReplicaSetControllerOptions;
 
 /** The controller in its own Manager and process, as the actor replicaset-controller. */
 export function newReplicaSetManager(opts: ReplicaSetProcessOptions, name = controllerName): Manager {
-  return singleControllerManager(controllerName, (mgr) => new ReplicaSetController(mgr), opts, name);
+  return singleControllerManager(controllerName, (mgr) => new ReplicaSetController(mgr, replicaSetKind, opts), opts, name);
 }
 
 export function replicaSetProcess(opts: ReplicaSetProcessOptions): ProcessSpec {
@@ -299,7 +314,7 @@ export function replicaSetProcess(opts: ReplicaSetProcessOptions): ProcessSpec {
 
 /** The ReplicationManager in its own Manager, as the actor replication-controller. */
 export function newReplicationManager(opts: ReplicaSetProcessOptions, name = replicationControllerName): Manager {
-  return singleControllerManager(replicationControllerName, (mgr) => new ReplicaSetController(mgr, replicationControllerKind), opts, name);
+  return singleControllerManager(replicationControllerName, (mgr) => new ReplicaSetController(mgr, replicationControllerKind, opts), opts, name);
 }
 
 export function replicationManagerProcess(opts: ReplicaSetProcessOptions): ProcessSpec {

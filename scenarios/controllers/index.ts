@@ -5,8 +5,11 @@
 import type { ScenarioCase } from '../engine/types.ts';
 import { statefulSetOrdered } from './statefulset.ts';
 import { daemonSetOnePerNode } from './daemonset.ts';
+import { replicaSetScale, replicationControllerScale } from './replicaset.ts';
 
 export const controllerCases: readonly ScenarioCase[] = [
   statefulSetOrdered,
   daemonSetOnePerNode,
+  replicaSetScale,
+  replicationControllerScale,
 ];
