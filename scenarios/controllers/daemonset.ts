@@ -45,6 +45,7 @@ export const daemonSetOnePerNode: ScenarioCase = {
     `A DaemonSet (RollingUpdate, maxUnavailable ${maxUnavailable}) on two simulated nodes: created, then rolled out to a new image once available on both. ` +
     'On every committed change: never two pods of the set on one node, terminating ones included; once it was available everywhere, never more than maxUnavailable nodes without a Ready pod of it. At quiescence: each Ready node runs exactly one Running, Ready pod of the newest revision.',
   horizonMs,
+  // The controller, the node agent and the scheduler retry failed requests as upstream's do.
   faultTolerant: [controllerName, ...clusterActors],
   mutants: [
     { name: 'ignore-terminating-pods', kind: 'mutant', description: 'a node whose daemon pod is being deleted counts as having none: the new pod is made while the old one still terminates' },

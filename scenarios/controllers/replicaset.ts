@@ -62,6 +62,7 @@ function replicaSetCase(f: Flavour): ScenarioCase {
       `A ${f.kind} of 3 replicas on two simulated nodes: created, scaled to 1, scaled back to 3, each step after its status shows the previous one. ` +
       'On every committed change: a pod is created only while fewer than spec.replicas live pods exist, and marked for deletion only while more do. At quiescence: exactly spec.replicas live pods, Running and Ready.',
     horizonMs,
+    // The controller, the node agent and the scheduler retry failed requests as upstream's do.
     faultTolerant: [f.actor, ...clusterActors],
     mutants,
     async run({ world, mutant }) {

@@ -41,6 +41,7 @@ export const statefulSetOrdered: ScenarioCase = {
     'An OrderedReady StatefulSet of 3 on two simulated nodes: created, rolled out to a new image, scaled down to 1, scaled up to 2, each step after the status shows the previous one. ' +
     'On every committed change: one live pod per ordinal, named <set>-<ordinal>; pod i created only while 0..i-1 are Running and Ready; a condemned pod marked for deletion only once every higher ordinal is gone. At quiescence: exactly spec.replicas pods, Running, Ready, at the update revision.',
   horizonMs,
+  // The controller, the node agent and the scheduler retry failed requests as upstream's do.
   faultTolerant: [controllerName, ...clusterActors],
   mutants: [
     { name: 'parallel-when-ordered', kind: 'mutant', description: 'OrderedReady handled as Parallel: pods are created without waiting for the lower ordinals to be Running and Ready' },

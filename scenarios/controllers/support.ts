@@ -17,7 +17,7 @@ import { reconcileErrorNotes, startManager } from '../cases/clusterapisupport.ts
 
 /** The simulated nodes of every property world: two, as `racelab up`'s default. */
 export const nodeCount = 2;
-/** The actors besides the controller under test; they retry as upstream's do. */
+/** The actors besides the controller under test; they retry failed requests as upstream's do. */
 export const clusterActors = [kwokActor, schedulerName] as const;
 /** Where the committed changes are noted (the actor of the notes) and their tag. */
 export const storageActor = 'storage';
