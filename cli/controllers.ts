@@ -10,8 +10,10 @@ import { deviceTaintEvictionProcess } from '../controllers/devicetainteviction/c
 import { kwokProcess } from '../controllers/kwok/manager.ts';
 import { simulatedNodes } from '../controllers/kwok/node.ts';
 import { deploymentProcess } from '../controllers/deployment/deployment.ts';
-import { replicaSetProcess } from '../controllers/replicaset/replicaset.ts';
+import { replicaSetProcess, replicationManagerProcess } from '../controllers/replicaset/replicaset.ts';
 import { jobProcess } from '../controllers/job/job.ts';
+import { statefulSetProcess } from '../controllers/statefulset/statefulset.ts';
+import { daemonSetProcess } from '../controllers/daemonset/daemonset.ts';
 import { endpointsProcess } from '../controllers/endpoint/endpoints.ts';
 import { endpointSliceProcess } from '../controllers/endpointslice/endpointslice.ts';
 import { serviceAccountsProcess } from '../controllers/serviceaccount/serviceaccount.ts';
@@ -53,8 +55,14 @@ function specFor(name: ControllerName, opts: ControllersOptions, clock: Clock): 
       return schedulerProcess({ kc: opts.kc, clock, logger });
     case 'replicaset':
       return replicaSetProcess({ kc: opts.kc, clock, logger });
+    case 'replicationcontroller':
+      return replicationManagerProcess({ kc: opts.kc, clock, logger });
     case 'deployment':
       return deploymentProcess({ kc: opts.kc, clock, logger });
+    case 'statefulset':
+      return statefulSetProcess({ kc: opts.kc, clock, logger });
+    case 'daemonset':
+      return daemonSetProcess({ kc: opts.kc, clock, logger });
     case 'job':
       return jobProcess({ kc: opts.kc, clock, logger });
     case 'endpoint':

@@ -14,7 +14,7 @@ test('serve + controllers as processes: a MachineSet created with kubectl gets i
   t.after(() => server.stop());
   const controllers = await startRacelabProcess(['controllers', '--kubeconfig', kubeconfig], /controller manager running (.*) against/);
   t.after(() => controllers.stop());
-  assert.equal(controllers.url, 'kwok, scheduler, replicaset, deployment, job, endpoint, endpointslice, serviceaccount, cronjob, disruption, podgc, clusterapi, devicetainteviction, capsule');
+  assert.equal(controllers.url, 'kwok, scheduler, replicaset, replicationcontroller, deployment, statefulset, daemonset, job, cronjob, endpoint, endpointslice, serviceaccount, disruption, podgc, clusterapi, devicetainteviction, capsule');
 
   const kubectl = new Kubectl(kubectlBinary as string, tmp.dir, kubeconfig);
   const v = (kind: string, name: string, spec: object) => ({ apiVersion: kind.startsWith('Docker') ? 'infrastructure.cluster.x-k8s.io/v1beta1' : kind.startsWith('Kubeadm') ? 'bootstrap.cluster.x-k8s.io/v1beta1' : 'cluster.x-k8s.io/v1beta1', kind, metadata: { name, namespace: 'default' }, spec });

@@ -33,9 +33,29 @@ export interface Container {
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
 }
 
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
+  values?: string[];
+}
+
+export interface NodeSelectorTerm {
+  matchExpressions?: NodeSelectorRequirement[];
+  matchFields?: NodeSelectorRequirement[];
+}
+
+export interface Affinity {
+  nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] }; preferredDuringSchedulingIgnoredDuringExecution?: unknown[] };
+  podAffinity?: unknown;
+  podAntiAffinity?: unknown;
+}
+
 export interface Pod extends KubeObject {
   spec: {
     nodeName?: string;
+    hostname?: string;
+    subdomain?: string;
+    affinity?: Affinity;
     schedulerName?: string;
     nodeSelector?: Record<string, string>;
     tolerations?: Toleration[];

@@ -76,7 +76,22 @@ export class NodeController implements Runnable {
 
   /** Registers the nodes, then renews their Leases until ctx ends. */
   async start(ctx: Context): Promise<void> {
-    for (const n of this.nodes.values()) await this.register(n);
+    // kubelet registerWithAPIServer: a failed registration is tried again, 100 ms doubling to 7 s.
+    for (const n of this.nodes.values()) {
+      for (let step = 100; ; step = Math.min(2 * step, 7_000)) {
+        try {
+          await this.register(n);
+          break;
+        } catch (e) {
+          this.log.error({ err: e, node: n.name }, 'unable to register node with API server');
+          try {
+            await sleep(this.clock, step, ctx);
+          } catch {
+            return;
+          }
+        }
+      }
+    }
     const renewIntervalMs = (this.leaseDurationSeconds * 1000) / 4;
     while (!ctx.done.aborted) {
       this.renewing = true;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { podsIn, type Pod } from '../coreapi/core.ts';
 import { testCluster } from '../coreapi/testing.ts';
-import { comparePodsToDelete, newReplicaSetManager, replicaSetsIn, type ReplicaSet } from './replicaset.ts';
+import { comparePodsToDelete, newReplicaSetManager, newReplicationManager, replicaSetsIn, replicationControllersIn, type ReplicaSet, type ReplicationController } from './replicaset.ts';
 
 function rs(name: string, replicas: number, minReadySeconds = 0): ReplicaSet {
   return {
@@ -74,4 +74,30 @@ test('comparePodsToDelete: unassigned, then pending, then not ready, then newer 
     p('unassigned', undefined, 'Pending', false, '2026-01-01T00:00:00Z'),
   ];
   assert.deepEqual(pods.sort(comparePodsToDelete).map((x) => x.metadata.name), ['unassigned', 'pending', 'not-ready', 'new-ready', 'old-ready']);
+});
+
+test('the ReplicationManager keeps a ReplicationController\'s pods with its plain-map selector, as the actor replication-controller', async (t) => {
+  const c = await testCluster(t, { extra: (kc, clock) => [newReplicationManager({ kc, clock })] });
+  const rc: ReplicationController = {
+    apiVersion: 'v1',
+    kind: 'ReplicationController',
+    metadata: { name: 'legacy' },
+    spec: { replicas: 2, selector: { app: 'legacy' }, template: { metadata: { labels: { app: 'legacy' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+  };
+  await c.client.create(replicationControllersIn('default'), rc);
+  const get = (): Promise<ReplicationController> => c.client.get<ReplicationController>(replicationControllersIn('default'), 'legacy');
+  await c.until(async () => (await get()).status?.availableReplicas === 2, 'two available');
+  const owner = await get();
+  assert.deepEqual(owner.spec.selector, { app: 'legacy' }, 'the status write keeps the map selector');
+  assert.deepEqual(owner.status, { replicas: 2, fullyLabeledReplicas: 2, readyReplicas: 2, availableReplicas: 2, observedGeneration: owner.metadata.generation });
+  const pods = (await c.client.list<Pod>(podsIn('default'))).items;
+  assert.equal(pods.length, 2);
+  for (const p of pods) {
+    assert.match(p.metadata.name ?? '', /^legacy-[a-z0-9]{5}$/);
+    assert.deepEqual(p.metadata.ownerReferences, [{ apiVersion: 'v1', kind: 'ReplicationController', name: 'legacy', uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+  }
+  const creates = c.server.recorder.history.entries().filter((e) => e.type === 'request' && e.verb === 'create' && e.resource === 'pods' && e.subresource === undefined);
+  assert.equal(creates.length, 2, 'never more pods than asked for');
+  await c.client.patch(replicationControllersIn('default'), 'legacy', { spec: { replicas: 0 } });
+  await c.until(async () => (await c.client.list<Pod>(podsIn('default'))).items.length === 0 && (await get()).status?.replicas === 0, 'scaled to zero');
 });

@@ -7,9 +7,12 @@
 // fullyLabeledReplicas, readyReplicas, availableReplicas (Ready for minReadySeconds) and
 // observedGeneration.
 //
+// The ReplicationController runs the same code (pkg/controller/replication/replication_controller.go
+// NewReplicationManager wraps NewBaseController with the ReplicationController kind and adapters that
+// convert it to a ReplicaSet): replicationControllerKind below, its plain-map selector read as matchLabels.
+//
 // Left out: adopting and releasing pods by selector (ClaimPods: only pods it controls count), the
-// ReplicaFailure condition, the pods-per-node rank and burstReplicas above 500. The ReplicationController
-// (the same code upstream, through a conversion) is not run.
+// ReplicaFailure condition, the pods-per-node rank and burstReplicas above 500.
 import type { Clock } from '../../apiserver/machinery/clock.ts';
 import { labelSelectorFromMeta } from '../../apiserver/machinery/labels.ts';
 import type { KubeObject, OwnerReference } from '../../apiserver/machinery/object.ts';
@@ -42,6 +45,44 @@ export interface ReplicaSet extends KubeObject {
 
 export const replicaSetsResource: InformerResource = { group: 'apps', version: 'v1', plural: 'replicasets', kind: 'ReplicaSet' };
 export const replicaSetsIn = (namespace: string): ResourceRef => ({ group: 'apps', version: 'v1', plural: 'replicasets', namespace });
+export const replicationControllersResource: InformerResource = { group: '', version: 'v1', plural: 'replicationcontrollers', kind: 'ReplicationController' };
+export const replicationControllersIn = (namespace: string): ResourceRef => ({ group: '', version: 'v1', plural: 'replicationcontrollers', namespace });
+
+/** A core/v1 ReplicationController: a ReplicaSet whose selector is a plain label map. */
+export interface ReplicationController extends KubeObject {
+  spec: Omit<ReplicaSet['spec'], 'selector'> & { selector?: Record<string, string> };
+  status?: ReplicaSet['status'];
+}
+
+/**
+ * The kind the base controller manages (replica_set.go NewBaseController's schema.GroupVersionKind, the
+ * event source name, and replication's informerAdapter conversion to a ReplicaSet).
+ */
+export interface ReplicaSetKind {
+  controllerName: string;
+  apiVersion: string;
+  resource: InformerResource;
+  refIn(namespace: string): ResourceRef;
+  /** The object as a ReplicaSet (a ReplicaSet as it is). */
+  toReplicaSet(obj: KubeObject): ReplicaSet;
+}
+
+export const replicaSetKind: ReplicaSetKind = { controllerName, apiVersion: 'apps/v1', resource: replicaSetsResource, refIn: replicaSetsIn, toReplicaSet: (o) => o as ReplicaSet };
+
+/** The ReplicationManager's event source and actor (replication_controller.go: "replication-controller"). */
+export const replicationControllerName = 'replication-controller';
+
+/** replication/conversion.go: the ReplicationController converted to a ReplicaSet, its selector as matchLabels. */
+export const replicationControllerKind: ReplicaSetKind = {
+  controllerName: replicationControllerName,
+  apiVersion: 'v1',
+  resource: replicationControllersResource,
+  refIn: replicationControllersIn,
+  toReplicaSet: (o) => {
+    const rc = o as ReplicationController;
+    return { ...rc, spec: { ...rc.spec, selector: { matchLabels: { ...(rc.spec.selector ?? {}) } } } };
+  },
+};
 
 /** metav1.GetControllerOf. */
 export function GetControllerOf(obj: KubeObject): OwnerReference | undefined {
@@ -100,26 +141,42 @@ interface Expectations {
   timestamp: number;
 }
 
+/**
+ * Named broken variants for the property cases' mutation testing (scenarios/controllers/replicaset.ts);
+ * undefined is upstream's code. no-expectations: acts on every sync without waiting for its creates and
+ * deletes to be observed. active-means-ready: only Ready pods count as active.
+ */
+export type ReplicaSetVariant = 'no-expectations' | 'active-means-ready';
+
+export interface ReplicaSetControllerOptions {
+  variant?: ReplicaSetVariant;
+}
+
 export class ReplicaSetController {
   private readonly client: KubeClient;
   private readonly clock: Clock;
-  private readonly rsInformer: Informer<ReplicaSet>;
+  private readonly kind: ReplicaSetKind;
+  private readonly rsInformer: Informer;
   private readonly podInformer: Informer<Pod>;
   private readonly recorder: EventRecorder;
   /** ControllerExpectations: creates and deletes sent and not yet seen, per ReplicaSet key. */
   private readonly expectations = new Map<string, Expectations>();
 
-  constructor(mgr: Manager) {
+  private readonly variant: ReplicaSetVariant | undefined;
+
+  constructor(mgr: Manager, kind: ReplicaSetKind = replicaSetKind, opts: ReplicaSetControllerOptions = {}) {
+    this.kind = kind;
+    this.variant = opts.variant;
     this.client = mgr.client;
     this.clock = mgr.clock;
-    this.recorder = mgr.eventRecorderFor(controllerName);
-    this.rsInformer = mgr.informerFor<ReplicaSet>(replicaSetsResource);
+    this.recorder = mgr.eventRecorderFor(kind.controllerName);
+    this.rsInformer = mgr.informerFor(kind.resource);
     this.podInformer = mgr.informerFor<Pod>(podsResource);
-    const observe = (pod: Pod, kind: 'add' | 'del'): void => {
+    const observe = (pod: Pod, which: 'add' | 'del'): void => {
       const ref = GetControllerOf(pod);
-      if (ref?.kind !== 'ReplicaSet') return;
+      if (!ref || ref.kind !== this.kind.resource.kind || ref.apiVersion !== this.kind.apiVersion) return;
       const e = this.expectations.get(`${pod.metadata.namespace ?? ''}/${ref.name}`);
-      if (e && e[kind] > 0) e[kind]--;
+      if (e && e[which] > 0) e[which]--;
     };
     this.podInformer.addEventHandler({
       onAdd: (p) => observe(p, 'add'),
@@ -131,10 +188,11 @@ export class ReplicaSetController {
         if (!p.metadata.deletionTimestamp) observe(p, 'del');
       },
     });
-    mgr.newController({ name: controllerName, reconcile: (_ctx, req) => this.syncReplicaSet(req) }).for(this.rsInformer).owns(this.podInformer);
+    mgr.newController({ name: kind.controllerName, reconcile: (_ctx, req) => this.syncReplicaSet(req) }).for(this.rsInformer).owns(this.podInformer);
   }
 
   private satisfied(key: string): boolean {
+    if (this.variant === 'no-expectations') return true;
     const e = this.expectations.get(key);
     if (!e) return true;
     if ((e.add <= 0 && e.del <= 0) || this.clock.now() - e.timestamp > ExpectationsTimeoutMs) {
@@ -146,17 +204,18 @@ export class ReplicaSetController {
 
   private async syncReplicaSet(req: Request): Promise<Result | void> {
     const key = `${req.namespace}/${req.name}`;
-    const rs = this.rsInformer.lister().getByName(req.namespace, req.name);
-    if (!rs) {
+    const raw = this.rsInformer.lister().getByName(req.namespace, req.name);
+    if (!raw) {
       this.expectations.delete(key);
       return;
     }
+    const rs = this.kind.toReplicaSet(raw);
     const selector = labelSelectorFromMeta(rs.spec.selector);
     const owned = this.podInformer.lister().list(req.namespace).filter((p) => GetControllerOf(p)?.uid === rs.metadata.uid);
-    const active = FilterActivePods(owned);
+    const active = this.variant === 'active-means-ready' ? FilterActivePods(owned).filter(IsPodReady) : FilterActivePods(owned);
     try {
       if (this.satisfied(key) && !rs.metadata.deletionTimestamp) await this.manageReplicas(key, active, rs);
-      return await this.updateStatus(rs, owned, active, selector.matches.bind(selector));
+      return await this.updateStatus(raw, rs, active, selector.matches.bind(selector));
     } catch (e) {
       if (isConflict(e)) return { requeue: true };
       if (isNotFound(e)) return;
@@ -214,14 +273,14 @@ export class ReplicaSetController {
         namespace: rs.metadata.namespace,
         ...(t.metadata?.labels ? { labels: { ...t.metadata.labels } } : {}),
         ...(t.metadata?.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name ?? '', uid: rs.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [{ apiVersion: this.kind.apiVersion, kind: this.kind.resource.kind ?? '', name: rs.metadata.name ?? '', uid: rs.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
       },
       spec: structuredClone(t.spec),
     };
   }
 
   /** calculateStatus + updateReplicaSetStatus; requeued after minReadySeconds while pods become available. */
-  private async updateStatus(rs: ReplicaSet, _owned: Pod[], active: Pod[], matches: (labels: Record<string, string> | undefined) => boolean): Promise<Result | void> {
+  private async updateStatus(raw: KubeObject, rs: ReplicaSet, active: Pod[], matches: (labels: Record<string, string> | undefined) => boolean): Promise<Result | void> {
     const now = this.clock.now();
     const minReady = rs.spec.minReadySeconds ?? 0;
     const templateLabels = rs.spec.template.metadata?.labels ?? {};
@@ -235,20 +294,29 @@ export class ReplicaSetController {
     const cur = rs.status ?? {};
     const same = cur.replicas === status.replicas && cur.fullyLabeledReplicas === status.fullyLabeledReplicas && cur.readyReplicas === status.readyReplicas && cur.availableReplicas === status.availableReplicas && cur.observedGeneration === status.observedGeneration;
     if (!same) {
-      await this.client.updateStatus(replicaSetsIn(rs.metadata.namespace ?? ''), { ...rs, status: { ...cur, ...status } });
+      await this.client.updateStatus(this.kind.refIn(rs.metadata.namespace ?? ''), { ...raw, status: { ...cur, ...status } });
     }
     if (minReady > 0 && status.readyReplicas > status.availableReplicas) return { requeueAfterMs: minReady * 1000 };
   }
 }
 
 
-export type ReplicaSetProcessOptions = ControllerProcessOptions;
+export type ReplicaSetProcessOptions = ControllerProcessOptions & ReplicaSetControllerOptions;
 
 /** The controller in its own Manager and process, as the actor replicaset-controller. */
 export function newReplicaSetManager(opts: ReplicaSetProcessOptions, name = controllerName): Manager {
-  return singleControllerManager(controllerName, (mgr) => new ReplicaSetController(mgr), opts, name);
+  return singleControllerManager(controllerName, (mgr) => new ReplicaSetController(mgr, replicaSetKind, opts), opts, name);
 }
 
 export function replicaSetProcess(opts: ReplicaSetProcessOptions): ProcessSpec {
   return singleControllerProcess(controllerName, (mgr) => new ReplicaSetController(mgr), opts);
+}
+
+/** The ReplicationManager in its own Manager, as the actor replication-controller. */
+export function newReplicationManager(opts: ReplicaSetProcessOptions, name = replicationControllerName): Manager {
+  return singleControllerManager(replicationControllerName, (mgr) => new ReplicaSetController(mgr, replicationControllerKind, opts), opts, name);
+}
+
+export function replicationManagerProcess(opts: ReplicaSetProcessOptions): ProcessSpec {
+  return singleControllerProcess(replicationControllerName, (mgr) => new ReplicaSetController(mgr, replicationControllerKind), opts);
 }

@@ -79,3 +79,16 @@ test('fitErrorMessage sorts the reason histogram as FitError.Error does', () => 
   assert.equal(fitErrorMessage(3, ['Insufficient cpu', 'Insufficient cpu', 'Too many pods']), '0/3 nodes are available: 1 Too many pods, 2 Insufficient cpu.');
   assert.equal(fitErrorMessage(0, []), 'no nodes available to schedule pods');
 });
+
+test('a pod made again under the name of one it bound (a StatefulSet\'s) is scheduled too; required node affinity by metadata.name is honoured', async (t) => {
+  const c = await testCluster(t);
+  await readyNodes(c, 2);
+  await c.client.create(podsIn('default'), pod('web-0'));
+  await c.until(async () => (await c.client.get<Pod>(podsIn('default'), 'web-0')).status?.phase === 'Running', 'web-0 Running');
+  await c.client.delete(podsIn('default'), 'web-0');
+  await c.until(async () => (await c.client.list<Pod>(podsIn('default'))).items.length === 0, 'web-0 gone');
+  const pinned: Pod = { ...pod('web-0'), spec: { ...pod('web-0').spec, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-2'] }] }] } } } } };
+  await c.client.create(podsIn('default'), pinned);
+  await c.until(async () => (await c.client.get<Pod>(podsIn('default'), 'web-0')).status?.phase === 'Running', 'the second web-0 Running');
+  assert.equal((await c.client.get<Pod>(podsIn('default'), 'web-0')).spec.nodeName, 'node-2');
+});

@@ -1,7 +1,7 @@
 // The default scheduler in miniature (kubernetes pkg/scheduler/schedule_one.go: scheduleOne, schedulePod,
 // findNodesThatFitPod, prioritizeNodes, bind, handleSchedulingFailure; the filters of
 // pkg/scheduler/framework/plugins: NodeUnschedulable, NodeName, TaintToleration, NodeAffinity (nodeSelector
-// only) and NodeResourcesFit; its LeastAllocated score). A pending pod of schedulerName default-scheduler
+// and required node affinity terms) and NodeResourcesFit; its LeastAllocated score). A pending pod of schedulerName default-scheduler
 // is bound to the feasible node with the most room left through pods/binding, with a "Scheduled" Event;
 // when no node fits, the pod gets PodScheduled=False reason Unschedulable and a FailedScheduling Event
 // with upstream's "0/N nodes are available: …" message, and is tried again when a node or a pod changes
@@ -10,7 +10,7 @@
 // Named choices: among nodes with the same score the first by name wins (upstream picks one at random);
 // a node that is not Ready counts as tainted node.kubernetes.io/not-ready:NoSchedule (what the node
 // lifecycle controller's TaintNodesByCondition would have done; that controller does not run here).
-// Left out: preemption (the message has no "preemption:" part), affinity expressions, pod (anti)affinity,
+// Left out: preemption (the message has no "preemption:" part), preferred node affinity, pod (anti)affinity,
 // topology spread, node ports, volumes, DRA claims, scheduling gates, extended resources beyond what the
 // node lists.
 import { rfc3339Seconds, type Clock } from '../../apiserver/machinery/clock.ts';
@@ -38,6 +38,7 @@ import {
   type Pod,
   type Taint,
 } from '../coreapi/core.ts';
+import { RequiredNodeAffinityMatches } from '../coreapi/nodeaffinity.ts';
 
 export const schedulerName = DefaultSchedulerName;
 /** scheduler's podMaxBackoffDuration: an unschedulable pod is tried again at least this often. */
@@ -87,8 +88,11 @@ export class Scheduler {
   private readonly nodes: Informer<Node>;
   private readonly recorder: EventRecorder;
   private readonly log: Logger;
-  /** The scheduler cache's assumed pods: bound by us, not yet seen bound in the informer (key → node, requests). */
-  private readonly assumed = new Map<string, { node: string; requests: Map<string, number> }>();
+  /**
+   * The scheduler cache's assumed pods: bound by us, not yet seen bound in the informer (key → the pod's
+   * uid, node, requests). The uid tells a pod made again under the same name (a StatefulSet's) apart.
+   */
+  private readonly assumed = new Map<string, { uid: string | undefined; node: string; requests: Map<string, number> }>();
 
   constructor(mgr: Manager, opts: SchedulerOptions = {}) {
     this.client = mgr.client;
@@ -131,9 +135,8 @@ export class Scheduler {
     // TaintToleration: NoSchedule and NoExecute taints must be tolerated.
     const untolerated = taints.find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !TolerationsTolerateTaint(pod.spec.tolerations, t));
     if (untolerated) return `node(s) had untolerated taint ${taintString(untolerated)}`;
-    // NodeAffinity: spec.nodeSelector.
-    const labels = node.metadata.labels ?? {};
-    if (Object.entries(pod.spec.nodeSelector ?? {}).some(([k, v]) => labels[k] !== v)) return "node(s) didn't match Pod's node affinity/selector";
+    // NodeAffinity: spec.nodeSelector and the required node affinity terms (a DaemonSet pod's metadata.name field).
+    if (!RequiredNodeAffinityMatches(pod, node)) return "node(s) didn't match Pod's node affinity/selector";
     // NodeResourcesFit
     const allocatable = node.status?.allocatable ?? {};
     const used = this.requested(node.metadata.name ?? '');
@@ -175,7 +178,9 @@ export class Scheduler {
     const pod = this.pods.lister().getByName(req.namespace, req.name);
     if (!pod || !needsScheduling(pod)) return;
     const key = `${req.namespace}/${req.name}`;
-    if (this.assumed.has(key)) return;
+    const assumed = this.assumed.get(key);
+    if (assumed && assumed.uid === pod.metadata.uid) return;
+    if (assumed) this.assumed.delete(key); // the assumed pod is gone: this is a new one of the same name
     const nodes = this.nodes.lister().list().sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1));
     const requests = PodRequests(pod);
     const reasons: string[] = [];
@@ -191,7 +196,7 @@ export class Scheduler {
     }
     if (!best) return this.handleSchedulingFailure(pod, fitErrorMessage(nodes.length, reasons));
     const nodeName = best.node.metadata.name ?? '';
-    this.assumed.set(key, { node: nodeName, requests });
+    this.assumed.set(key, { uid: pod.metadata.uid, node: nodeName, requests });
     try {
       await this.client.createSubresource(podsIn(req.namespace), req.name, 'binding', {
         apiVersion: 'v1',

@@ -4,13 +4,20 @@
 // only the `fixed` variant (ScenarioCase.kind 'property'); their mutants break the controller.
 import type { ScenarioCase } from '../engine/types.ts';
 import { cronJobConcurrency } from './cronjob.ts';
+import { daemonSetOnePerNode } from './daemonset.ts';
 import { deploymentRollout } from './deployment.ts';
 import { disruptionEvictions } from './disruption.ts';
 import { jobCompletions } from './job.ts';
+import { replicaSetScale, replicationControllerScale } from './replicaset.ts';
+import { statefulSetOrdered } from './statefulset.ts';
 
 export const controllerCases: readonly ScenarioCase[] = [
-  cronJobConcurrency,
+  replicaSetScale,
+  replicationControllerScale,
   deploymentRollout,
-  disruptionEvictions,
+  statefulSetOrdered,
+  daemonSetOnePerNode,
   jobCompletions,
+  cronJobConcurrency,
+  disruptionEvictions,
 ];
