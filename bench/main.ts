@@ -327,6 +327,8 @@ const want = (section: string): boolean => sections.length === 0 || sections.inc
 (json ? process.stderr : process.stdout).write(`racelab benchmarks (node ${process.version}, ${root})\n`);
 if (want('startup')) {
   await startup(bundleArgs, 'built bundle', 300);
+  // What `npx racelab serve` and the image run once npm has started: the bin (a freshness check, then the bundle).
+  await startup(['bin/racelab.js', 'serve', '--port', '0'], 'through the bin', 250);
   await startup(tsxArgs, 'through tsx', undefined);
 }
 if (want('up')) await upToRunning();
