@@ -1,8 +1,10 @@
 // `npm run bench` (hostile): the worst-case latency of deep and big bodies (issue 16's bounded cost), how
 // long /readyz takes meanwhile, and the resident memory with 100k ConfigMaps of 1 KB.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { startChild } from './proc.ts';
+import { root, startChild } from './proc.ts';
 
 const deep = (depth: number, open: string, close: string, leaf: string): string => `${open.repeat(depth)}${leaf}${close.repeat(depth)}`;
 /** Three MiB minus a little of one shape, for the body limit. */
@@ -13,8 +15,22 @@ function rssMiB(pid: number | undefined): number {
   return m?.[1] ? Number(m[1]) / 1024 : NaN;
 }
 
+const gcFile = join(tmpdir(), `racelab-bench-gc-${process.pid}.json`);
+/** Node flags for the server: bench/gcprobe.mjs answers SIGUSR2 with a full GC and the figures after it. */
+export const gcProbeArgs = ['--expose-gc', '--import', `${root}bench/gcprobe.mjs`];
+
+/** Asks the server (started with gcProbeArgs) for a full GC; its memory figures after it. */
+async function afterGc(pid: number | undefined): Promise<{ rss: number; heapUsed: number } | undefined> {
+  if (pid === undefined) return undefined;
+  rmSync(gcFile, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 100 && !existsSync(gcFile); i++) await new Promise((r) => setTimeout(r, 50));
+  return existsSync(gcFile) ? (JSON.parse(readFileSync(gcFile, 'utf8')) as { rss: number; heapUsed: number }) : undefined;
+}
+
 export async function hostile(line: (name: string, value: string, target: string, ok: boolean) => void, bundleArgs: string[]): Promise<void> {
-  const api = await startChild(bundleArgs);
+  process.env.BENCH_GC_FILE = gcFile;
+  const api = await startChild([...gcProbeArgs, ...bundleArgs]);
   const dispatcher = new Agent({ connections: 8 });
   const send = async (method: string, path: string, body: string | undefined, type: string): Promise<{ ms: number; code: number }> => {
     const t0 = performance.now();
@@ -66,7 +82,12 @@ export async function hostile(line: (name: string, value: string, target: string
         if (r.code !== 201) throw new Error(`create ${i}: ${r.code}`);
       }
     }));
-    line('RSS with 100k ConfigMaps of 1 KB', `${rssMiB(api.proc.pid).toFixed(0)} MiB`, '', true);
+    line('RSS with 100k ConfigMaps of 1 KB', `${rssMiB(api.proc.pid).toFixed(0)} MiB`, '< 400 MiB', rssMiB(api.proc.pid) < 400);
+    const gcd = await afterGc(api.proc.pid);
+    if (gcd) {
+      line('  live heap after a full GC', `${(gcd.heapUsed / 2 ** 20).toFixed(0)} MiB`, '', true);
+      line('  RSS after a full GC', `${(gcd.rss / 2 ** 20).toFixed(0)} MiB`, '< 400 MiB', gcd.rss / 2 ** 20 < 400);
+    }
     const lists = await Promise.all(Array.from({ length: 8 }, () => send('GET', '/api/v1/configmaps', undefined, 'application/json')));
     line('8 concurrent full lists of 100k', `${lists.filter((l) => l.code === 200).length} served, ${lists.filter((l) => l.code === 429).length} got 429`, '', true);
     line('RSS after them', `${rssMiB(api.proc.pid).toFixed(0)} MiB`, '', true);
