@@ -17,6 +17,7 @@ import type { Clock } from '../../apiserver/machinery/clock.ts';
 import { jsonEqual } from '../../apiserver/machinery/json.ts';
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from '../../clients/kube/client.ts';
 import { DeletedFinalStateUnknown, type Informer } from '../../clients/kube/informer.ts';
+import { ControllerExpectations } from '../runtime/expectations.ts';
 import type { Request, Result } from '../runtime/controller.ts';
 import { Manager } from '../runtime/manager.ts';
 import type { EventRecorder } from '../runtime/recorder.ts';
@@ -25,7 +26,7 @@ import type { ProcessSpec } from '../runtime/supervisor.ts';
 import { IsPodTerminal, nodesResource, podsIn, podsResource, type Node, type Pod } from '../coreapi/core.ts';
 import { ComputeHash, scaledValue } from '../deployment/util.ts';
 import { controllerRevisionsIn, controllerRevisionsResource, type ControllerRevision } from '../history/history.ts';
-import { ExpectationsTimeoutMs, GetControllerOf, IsPodAvailable, IsPodReady, SlowStartInitialBatchSize, BurstReplicas } from '../replicaset/replicaset.ts';
+import { GetControllerOf, IsPodAvailable, IsPodReady, SlowStartInitialBatchSize, BurstReplicas } from '../replicaset/replicaset.ts';
 import {
   controllerRef,
   CreatePodTemplate,
@@ -54,12 +55,6 @@ export interface DaemonSetControllerOptions {
   variant?: DaemonSetVariant;
 }
 
-interface Expectations {
-  add: number;
-  del: number;
-  timestamp: number;
-}
-
 /** getPatch: what a revision keeps, the template replacing the set's. */
 function getPatch(ds: DaemonSet): unknown {
   return { spec: { template: { ...structuredClone(ds.spec.template), $patch: 'replace' } } };
@@ -74,11 +69,12 @@ export class DaemonSetController {
   private readonly revisions: Informer<ControllerRevision>;
   private readonly recorder: EventRecorder;
   private readonly variant: DaemonSetVariant | undefined;
-  private readonly expectations = new Map<string, Expectations>();
+  private readonly expectations: ControllerExpectations;
 
   constructor(mgr: Manager, opts: DaemonSetControllerOptions = {}) {
     this.client = mgr.client;
     this.clock = mgr.clock;
+    this.expectations = new ControllerExpectations(mgr.clock);
     this.variant = opts.variant;
     this.recorder = mgr.eventRecorderFor(controllerName);
     this.sets = mgr.informerFor<DaemonSet>(daemonSetsResource);
@@ -88,8 +84,9 @@ export class DaemonSetController {
     const observe = (pod: Pod, which: 'add' | 'del'): void => {
       const ref = GetControllerOf(pod);
       if (ref?.kind !== 'DaemonSet') return;
-      const e = this.expectations.get(`${pod.metadata.namespace ?? ''}/${ref.name}`);
-      if (e && e[which] > 0) e[which]--;
+      const key = `${pod.metadata.namespace ?? ''}/${ref.name}`;
+      if (which === 'add') this.expectations.CreationObserved(key);
+      else this.expectations.DeletionObserved(key);
     };
     // addPod, updatePod (a pod marked for deletion counts as deleted), deletePod.
     this.pods.addEventHandler({
@@ -114,20 +111,14 @@ export class DaemonSetController {
   }
 
   private satisfied(key: string): boolean {
-    const e = this.expectations.get(key);
-    if (!e) return true;
-    if ((e.add <= 0 && e.del <= 0) || this.clock.now() - e.timestamp > ExpectationsTimeoutMs) {
-      this.expectations.delete(key);
-      return true;
-    }
-    return false;
+    return this.expectations.SatisfiedExpectations(key);
   }
 
   private async syncDaemonSet(req: Request): Promise<Result | void> {
     const key = `${req.namespace}/${req.name}`;
     const ds = this.sets.lister().getByName(req.namespace, req.name);
     if (!ds) {
-      this.expectations.delete(key);
+      this.expectations.DeleteExpectations(key);
       return;
     }
     if (ds.metadata.deletionTimestamp) return;
@@ -247,8 +238,7 @@ export class DaemonSetController {
     const createDiff = Math.min(nodesNeedingDaemonPods.length, BurstReplicas);
     const deleteDiff = Math.min(podsToDelete.length, BurstReplicas);
     if (createDiff === 0 && deleteDiff === 0) return;
-    const e: Expectations = { add: createDiff, del: deleteDiff, timestamp: this.clock.now() };
-    this.expectations.set(key, e);
+    this.expectations.SetExpectations(key, createDiff, deleteDiff);
     const template = CreatePodTemplate(ds, hash);
     const errors: unknown[] = [];
     for (let pos = 0, batch = Math.min(createDiff, SlowStartInitialBatchSize); pos < createDiff; pos += batch, batch = Math.min(2 * batch, createDiff - pos)) {
@@ -262,7 +252,7 @@ export class DaemonSetController {
             const made = await this.client.create<Pod>(podsIn(ns), pod);
             this.recorder.eventf(ds, 'Normal', 'SuccessfulCreate', 'Created pod: %s', made.metadata.name);
           } catch (err) {
-            e.add--;
+            this.expectations.LowerExpectations(key, 1, 0);
             errors.push(err);
             this.recorder.eventf(ds, 'Warning', 'FailedCreate', 'Error creating: %s', err instanceof Error ? err.message : String(err));
           }
@@ -270,7 +260,7 @@ export class DaemonSetController {
       );
       const skipped = createDiff - (pos + batch);
       if (errors.length > before && skipped > 0) {
-        e.add -= skipped;
+        this.expectations.LowerExpectations(key, skipped, 0);
         break;
       }
     }
@@ -280,7 +270,7 @@ export class DaemonSetController {
           await this.client.delete(podsIn(ns), pod.metadata.name ?? '', { preconditions: { uid: pod.metadata.uid } });
           this.recorder.eventf(ds, 'Normal', 'SuccessfulDelete', 'Deleted pod: %s', pod.metadata.name);
         } catch (err) {
-          e.del--;
+          this.expectations.LowerExpectations(key, 0, 1);
           if (!isNotFound(err)) errors.push(err);
         }
       }),

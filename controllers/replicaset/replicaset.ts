@@ -18,6 +18,7 @@ import { labelSelectorFromMeta } from '../../apiserver/machinery/labels.ts';
 import type { KubeObject, OwnerReference } from '../../apiserver/machinery/object.ts';
 import { isConflict, isNotFound, type KubeClient, type ResourceRef } from '../../clients/kube/client.ts';
 import { DeletedFinalStateUnknown, type Informer, type InformerResource } from '../../clients/kube/informer.ts';
+import { ControllerExpectations } from '../runtime/expectations.ts';
 import type { Request, Result } from '../runtime/controller.ts';
 import { Manager } from '../runtime/manager.ts';
 import { singleControllerManager, singleControllerProcess, type ControllerProcessOptions } from '../runtime/singlecontroller.ts';
@@ -28,8 +29,6 @@ import { GetPodCondition, IsPodTerminal, podsIn, podsResource, type Pod } from '
 export const controllerName = 'replicaset-controller';
 /** replica_set.go BurstReplicas. */
 export const BurstReplicas = 500;
-/** controller_utils.go ExpectationsTimeout. */
-export const ExpectationsTimeoutMs = 5 * 60_000;
 /** controller_utils.go SlowStartInitialBatchSize. */
 export const SlowStartInitialBatchSize = 1;
 
@@ -135,12 +134,6 @@ export function comparePodsToDelete(a: Pod, b: Pod): number {
   return (a.metadata.name ?? '') < (b.metadata.name ?? '') ? 1 : -1;
 }
 
-interface Expectations {
-  add: number;
-  del: number;
-  timestamp: number;
-}
-
 /**
  * Named broken variants for the property cases' mutation testing (scenarios/controllers/replicaset.ts);
  * undefined is upstream's code. no-expectations: acts on every sync without waiting for its creates and
@@ -159,8 +152,8 @@ export class ReplicaSetController {
   private readonly rsInformer: Informer;
   private readonly podInformer: Informer<Pod>;
   private readonly recorder: EventRecorder;
-  /** ControllerExpectations: creates and deletes sent and not yet seen, per ReplicaSet key. */
-  private readonly expectations = new Map<string, Expectations>();
+  /** Creates and deletes sent and not yet seen, per ReplicaSet key. */
+  private readonly expectations: ControllerExpectations;
 
   private readonly variant: ReplicaSetVariant | undefined;
 
@@ -169,14 +162,16 @@ export class ReplicaSetController {
     this.variant = opts.variant;
     this.client = mgr.client;
     this.clock = mgr.clock;
+    this.expectations = new ControllerExpectations(mgr.clock);
     this.recorder = mgr.eventRecorderFor(kind.controllerName);
     this.rsInformer = mgr.informerFor(kind.resource);
     this.podInformer = mgr.informerFor<Pod>(podsResource);
     const observe = (pod: Pod, which: 'add' | 'del'): void => {
       const ref = GetControllerOf(pod);
       if (!ref || ref.kind !== this.kind.resource.kind || ref.apiVersion !== this.kind.apiVersion) return;
-      const e = this.expectations.get(`${pod.metadata.namespace ?? ''}/${ref.name}`);
-      if (e && e[which] > 0) e[which]--;
+      const key = `${pod.metadata.namespace ?? ''}/${ref.name}`;
+      if (which === 'add') this.expectations.CreationObserved(key);
+      else this.expectations.DeletionObserved(key);
     };
     this.podInformer.addEventHandler({
       onAdd: (p) => observe(p, 'add'),
@@ -192,21 +187,14 @@ export class ReplicaSetController {
   }
 
   private satisfied(key: string): boolean {
-    if (this.variant === 'no-expectations') return true;
-    const e = this.expectations.get(key);
-    if (!e) return true;
-    if ((e.add <= 0 && e.del <= 0) || this.clock.now() - e.timestamp > ExpectationsTimeoutMs) {
-      this.expectations.delete(key);
-      return true;
-    }
-    return false;
+    return this.variant === 'no-expectations' || this.expectations.SatisfiedExpectations(key);
   }
 
   private async syncReplicaSet(req: Request): Promise<Result | void> {
     const key = `${req.namespace}/${req.name}`;
     const raw = this.rsInformer.lister().getByName(req.namespace, req.name);
     if (!raw) {
-      this.expectations.delete(key);
+      this.expectations.DeleteExpectations(key);
       return;
     }
     const rs = this.kind.toReplicaSet(raw);
@@ -228,16 +216,15 @@ export class ReplicaSetController {
     const ns = rs.metadata.namespace ?? '';
     if (diff < 0) {
       let want = Math.min(-diff, BurstReplicas);
-      this.expectations.set(key, { add: want, del: 0, timestamp: this.clock.now() });
+      this.expectations.SetExpectations(key, want, 0);
       // slowStartBatch: 1, 2, 4, … at once; a batch that fails stops the rest.
       for (let batch = Math.min(want, SlowStartInitialBatchSize); want > 0; batch = Math.min(2 * batch, want)) {
         const results = await Promise.allSettled(Array.from({ length: batch }, () => this.client.create(podsIn(ns), this.podFromTemplate(rs))));
         want -= batch;
         const failed = results.filter((r) => r.status === 'rejected');
-        const e = this.expectations.get(key);
-        if (e) e.add -= failed.length;
+        this.expectations.LowerExpectations(key, failed.length, 0);
         if (failed.length > 0) {
-          if (e) e.add -= want; // the skipped ones will not come either
+          this.expectations.LowerExpectations(key, want, 0); // the skipped ones will not come either
           const err = (failed[0] as PromiseRejectedResult).reason as Error;
           this.recorder.eventf(rs, 'Warning', 'FailedCreate', 'Error creating: %s', err.message);
           throw err;
@@ -246,15 +233,14 @@ export class ReplicaSetController {
       }
     } else if (diff > 0) {
       const victims = [...active].sort(comparePodsToDelete).slice(0, Math.min(diff, BurstReplicas));
-      this.expectations.set(key, { add: 0, del: victims.length, timestamp: this.clock.now() });
+      this.expectations.SetExpectations(key, 0, victims.length);
       await Promise.all(
         victims.map(async (p) => {
           try {
             await this.client.delete(podsIn(ns), p.metadata.name ?? '', { preconditions: { uid: p.metadata.uid } });
             this.recorder.eventf(rs, 'Normal', 'SuccessfulDelete', 'Deleted pod: %s', p.metadata.name);
           } catch (e) {
-            const x = this.expectations.get(key);
-            if (x) x.del--;
+            this.expectations.LowerExpectations(key, 0, 1);
             if (!isNotFound(e)) throw e;
           }
         }),
