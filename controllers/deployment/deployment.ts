@@ -118,16 +118,27 @@ export class DeploymentController {
           template: { ...d.spec.template, metadata: { ...d.spec.template.metadata, labels } },
         },
       };
+      let alreadyExists = false;
       try {
         newRS = await this.client.create<ReplicaSet>(replicaSetsIn(ns), body);
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
-        // A hash collision with a ReplicaSet of another template: count it, so the next hash differs.
-        await this.client.patch(deploymentsIn(ns), d.metadata.name ?? '', { status: { collisionCount: (d.status?.collisionCount ?? 0) + 1 } }, 'merge', { subresource: 'status' });
-        throw e;
+        // sync.go getNewReplicaSet: the one in the cache; when it is this Deployment's own with the same
+        // template (made by an earlier sync, the cache not showing it yet), it is the new ReplicaSet. Not in
+        // the cache yet: retry later. Only another template is a hash collision, counted so the hash differs.
+        const existing = this.rsInformer.lister().getByName(ns, body.metadata.name ?? '');
+        if (!existing) throw e;
+        if (GetControllerOf(existing)?.uid !== d.metadata.uid || !EqualIgnoreHash(existing.spec.template, d.spec.template)) {
+          await this.client.patch(deploymentsIn(ns), d.metadata.name ?? '', { status: { collisionCount: (d.status?.collisionCount ?? 0) + 1 } }, 'merge', { subresource: 'status' });
+          throw e;
+        }
+        newRS = existing;
+        alreadyExists = true;
       }
-      this.recorder.eventf(d, 'Normal', 'ScalingReplicaSet', 'Scaled up replica set %s from 0 to %d', newRS.metadata.name, replicas);
-      await this.setProgressing(d, 'NewReplicaSetCreated', `Created new replica set "${newRS.metadata.name ?? ''}"`);
+      if (!alreadyExists) {
+        this.recorder.eventf(d, 'Normal', 'ScalingReplicaSet', 'Scaled up replica set %s from 0 to %d', newRS.metadata.name, replicas);
+        await this.setProgressing(d, 'NewReplicaSetCreated', `Created new replica set "${newRS.metadata.name ?? ''}"`);
+      }
     }
     if (newRS && d.metadata.annotations?.[RevisionAnnotation] !== newRS.metadata.annotations?.[RevisionAnnotation]) {
       await this.client.patch(deploymentsIn(ns), d.metadata.name ?? '', { metadata: { annotations: { [RevisionAnnotation]: newRS.metadata.annotations?.[RevisionAnnotation] ?? revision } } });
