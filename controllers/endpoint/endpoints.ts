@@ -31,7 +31,7 @@ interface Subset {
 }
 
 /** The subsets for a Service's pods, grouped by their resolved ports, addresses sorted by IP. */
-export function subsetsFor(svc: Service, pods: readonly Pod[]): Subset[] {
+export function subsetsFor(svc: Service, pods: readonly Pod[], variant?: EndpointsVariant): Subset[] {
   const groups = new Map<string, Subset & { ports: NonNullable<Subset['ports']> }>();
   for (const pod of pods) {
     if (!ShouldPodBeInEndpoints(pod, false)) continue;
@@ -45,7 +45,7 @@ export function subsetsFor(svc: Service, pods: readonly Pod[]): Subset[] {
     const group = groups.get(key) ?? { ports };
     groups.set(key, group);
     const address: Address = { ip: pod.status?.podIP ?? '', ...(pod.spec.nodeName ? { nodeName: pod.spec.nodeName } : {}), targetRef: { kind: 'Pod', namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' } };
-    const ready = svc.spec.publishNotReadyAddresses === true || GetPodCondition(pod, 'Ready')?.status === 'True';
+    const ready = svc.spec.publishNotReadyAddresses === true || GetPodCondition(pod, 'Ready')?.status === 'True' || variant === 'ignore-readiness';
     (ready ? (group.addresses ??= []) : (group.notReadyAddresses ??= [])).push(address);
   }
   const byIP = (a: Address, b: Address): number => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0);
@@ -54,13 +54,19 @@ export function subsetsFor(svc: Service, pods: readonly Pod[]): Subset[] {
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
+/**
+ * Broken variants for the property case's mutants (scenarios/controllers/endpoints.ts):
+ * `ignore-readiness` lists not-ready pods in addresses instead of notReadyAddresses.
+ */
+export type EndpointsVariant = 'ignore-readiness';
+
 export class EndpointsController {
   private readonly client: KubeClient;
   private readonly services: Informer<Service>;
   private readonly pods: Informer<Pod>;
   private readonly endpoints: Informer;
 
-  constructor(mgr: Manager) {
+  constructor(mgr: Manager, private readonly variant?: EndpointsVariant) {
     this.client = mgr.client;
     this.services = mgr.informerFor<Service>(servicesResource);
     this.pods = mgr.informerFor<Pod>(podsResource);
@@ -81,7 +87,7 @@ export class EndpointsController {
         return;
       }
       if (!svc.spec.selector || Object.keys(svc.spec.selector).length === 0) return;
-      const subsets = subsetsFor(svc, podsForService(svc, this.pods));
+      const subsets = subsetsFor(svc, podsForService(svc, this.pods), this.variant);
       const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}) };
       if (svc.spec.clusterIP === 'None') labels['service.kubernetes.io/headless'] = '';
       const body: KubeObject = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: req.name, namespace: req.namespace, labels }, ...(subsets.length > 0 ? { subsets } : {}) };
@@ -102,12 +108,14 @@ export class EndpointsController {
   }
 }
 
-export type EndpointsProcessOptions = ControllerProcessOptions;
+export interface EndpointsProcessOptions extends ControllerProcessOptions {
+  variant?: EndpointsVariant;
+}
 
 export function newEndpointsManager(opts: EndpointsProcessOptions, name = controllerName): Manager {
-  return singleControllerManager(controllerName, (mgr) => new EndpointsController(mgr), opts, name);
+  return singleControllerManager(controllerName, (mgr) => new EndpointsController(mgr, opts.variant), opts, name);
 }
 
 export function endpointsProcess(opts: EndpointsProcessOptions): ProcessSpec {
-  return singleControllerProcess(controllerName, (mgr) => new EndpointsController(mgr), opts);
+  return singleControllerProcess(controllerName, (mgr) => new EndpointsController(mgr, opts.variant), opts);
 }

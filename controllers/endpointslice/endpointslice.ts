@@ -35,6 +35,13 @@ export interface EndpointSlice extends KubeObject {
   ports?: { name: string; port: number; protocol: string }[];
 }
 
+/**
+ * Broken variants for the property case's mutants (scenarios/controllers/endpoints.ts): `stale-selector`
+ * keeps the endpoints its slices already list for pods the selector no longer yields (relabelled or gone);
+ * `no-slice-tracker` acts on a cache that does not yet show the slices it just created.
+ */
+export type EndpointSliceVariant = 'stale-selector' | 'no-slice-tracker';
+
 export class EndpointSliceController {
   private readonly client: KubeClient;
   private readonly services: Informer<Service>;
@@ -43,7 +50,7 @@ export class EndpointSliceController {
   /** endpointSliceTracker in miniature: slices created and not yet in the cache, per Service. */
   private readonly unseen = new Map<string, Set<string>>();
 
-  constructor(mgr: Manager) {
+  constructor(mgr: Manager, private readonly variant?: EndpointSliceVariant) {
     this.client = mgr.client;
     this.services = mgr.informerFor<Service>(servicesResource);
     this.pods = mgr.informerFor<Pod>(podsResource);
@@ -88,7 +95,7 @@ export class EndpointSliceController {
     // slice's ADDED event brings the Service back.
     const key = `${req.namespace}/${req.name}`;
     const unseen = this.unseen.get(key);
-    if (unseen) {
+    if (unseen && this.variant !== 'no-slice-tracker') {
       for (const s of existing) unseen.delete(s.metadata.name ?? '');
       if (unseen.size > 0) return;
       this.unseen.delete(key);
@@ -96,6 +103,10 @@ export class EndpointSliceController {
     // A Service gone takes its slices with it through their ownerReferences (garbage collection).
     if (!svc || !svc.spec.selector || Object.keys(svc.spec.selector).length === 0) return;
     const { endpoints, ports } = this.desired(svc, podsForService(svc, this.pods));
+    if (this.variant === 'stale-selector') {
+      const kept = new Set(endpoints.map((e) => e.targetRef.uid));
+      for (const s of existing) for (const e of s.endpoints ?? []) if (!kept.has(e.targetRef.uid ?? '')) endpoints.push(e);
+    }
     const chunks: (typeof endpoints)[] = [];
     for (let i = 0; i < endpoints.length; i += maxEndpointsPerSlice) chunks.push(endpoints.slice(i, i + maxEndpointsPerSlice));
     if (chunks.length === 0) chunks.push([]); // a Service without endpoints still has one (empty) slice
@@ -126,12 +137,14 @@ export class EndpointSliceController {
   }
 }
 
-export type EndpointSliceProcessOptions = ControllerProcessOptions;
+export interface EndpointSliceProcessOptions extends ControllerProcessOptions {
+  variant?: EndpointSliceVariant;
+}
 
 export function newEndpointSliceManager(opts: EndpointSliceProcessOptions, name = controllerName): Manager {
-  return singleControllerManager(controllerName, (mgr) => new EndpointSliceController(mgr), opts, name);
+  return singleControllerManager(controllerName, (mgr) => new EndpointSliceController(mgr, opts.variant), opts, name);
 }
 
 export function endpointSliceProcess(opts: EndpointSliceProcessOptions): ProcessSpec {
-  return singleControllerProcess(controllerName, (mgr) => new EndpointSliceController(mgr), opts);
+  return singleControllerProcess(controllerName, (mgr) => new EndpointSliceController(mgr, opts.variant), opts);
 }

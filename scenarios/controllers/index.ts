@@ -7,6 +7,7 @@ import { cronJobConcurrency } from './cronjob.ts';
 import { daemonSetOnePerNode } from './daemonset.ts';
 import { deploymentRollout } from './deployment.ts';
 import { disruptionEvictions } from './disruption.ts';
+import { endpointsReadyPods } from './endpoints.ts';
 import { jobCompletions } from './job.ts';
 import { replicaSetScale, replicationControllerScale } from './replicaset.ts';
 import { statefulSetOrdered } from './statefulset.ts';
@@ -20,4 +21,5 @@ export const controllerCases: readonly ScenarioCase[] = [
   jobCompletions,
   cronJobConcurrency,
   disruptionEvictions,
+  endpointsReadyPods,
 ];
