@@ -9,6 +9,7 @@ import { deploymentRollout } from './deployment.ts';
 import { disruptionEvictions } from './disruption.ts';
 import { jobCompletions } from './job.ts';
 import { replicaSetScale, replicationControllerScale } from './replicaset.ts';
+import { serviceAccountDefault } from './serviceaccount.ts';
 import { statefulSetOrdered } from './statefulset.ts';
 
 export const controllerCases: readonly ScenarioCase[] = [
@@ -20,4 +21,5 @@ export const controllerCases: readonly ScenarioCase[] = [
   jobCompletions,
   cronJobConcurrency,
   disruptionEvictions,
+  serviceAccountDefault,
 ];
