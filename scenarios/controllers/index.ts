@@ -9,6 +9,7 @@ import { deploymentRollout } from './deployment.ts';
 import { disruptionEvictions } from './disruption.ts';
 import { jobCompletions } from './job.ts';
 import { replicaSetScale, replicationControllerScale } from './replicaset.ts';
+import { podGCTerminated } from './podgc.ts';
 import { serviceAccountDefault } from './serviceaccount.ts';
 import { statefulSetOrdered } from './statefulset.ts';
 
@@ -22,4 +23,5 @@ export const controllerCases: readonly ScenarioCase[] = [
   cronJobConcurrency,
   disruptionEvictions,
   serviceAccountDefault,
+  podGCTerminated,
 ];
