@@ -27,10 +27,19 @@ export const gcCheckPeriodMs = 20_000;
 /** quarantineTime: how long a node must be missing before its pods are deleted. */
 export const quarantineTimeMs = 40_000;
 
+/**
+ * Broken variants for the property case (scenarios/controllers/podgc.ts); undefined is the real controller.
+ * - delete-newest-first: gcTerminated deletes the newest terminated pods beyond the threshold.
+ * - no-quarantine: a node missing from the cache is taken as deleted at once (no quarantine, no live check).
+ * - count-running-as-terminated: gcTerminated counts and deletes every pod, not only terminated ones.
+ */
+export type PodGCMutant = 'delete-newest-first' | 'no-quarantine' | 'count-running-as-terminated';
+
 export interface PodGCOptions {
   /** Terminated pods kept before the oldest are deleted; 0 or less keeps them all. */
   terminatedPodThreshold?: number;
   logger?: Logger;
+  mutant?: PodGCMutant;
 }
 
 /**
@@ -50,6 +59,7 @@ export class PodGCController implements Runnable {
   private readonly nodes: Informer<Node>;
   private readonly threshold: number;
   private readonly log: Logger;
+  private readonly mutant: PodGCMutant | undefined;
   /** nodeQueue: missing node names and when their quarantine ends. */
   private readonly quarantine = new Map<string, number>();
   private running = false;
@@ -59,6 +69,7 @@ export class PodGCController implements Runnable {
     this.clock = mgr.clock;
     this.threshold = opts.terminatedPodThreshold ?? DefaultTerminatedPodGCThreshold;
     this.log = (opts.logger ?? quietLogger()).child({ component: controllerName });
+    this.mutant = opts.mutant;
     this.pods = mgr.informerFor<Pod>(podsResource);
     this.nodes = mgr.informerFor<Node>(nodesResource);
     mgr.add(this);
@@ -97,11 +108,12 @@ export class PodGCController implements Runnable {
   }
 
   private async gcTerminated(pods: Pod[]): Promise<void> {
-    const terminated = pods.filter((p) => IsPodTerminal(p));
+    const terminated = pods.filter((p) => IsPodTerminal(p) || this.mutant === 'count-running-as-terminated');
     const deleteCount = terminated.length - this.threshold;
     if (deleteCount <= 0) return;
     this.log.info({ numPods: deleteCount }, 'Garbage collecting pods');
-    for (const p of [...terminated].sort(byEvictionAndCreationTimestamp).slice(0, deleteCount)) await this.markFailedAndDeletePod(p);
+    const order = this.mutant === 'delete-newest-first' ? (a: Pod, b: Pod) => byEvictionAndCreationTimestamp(b, a) : byEvictionAndCreationTimestamp;
+    for (const p of [...terminated].sort(order).slice(0, deleteCount)) await this.markFailedAndDeletePod(p);
   }
 
   private async gcOrphaned(pods: Pod[], nodes: Node[]): Promise<void> {
@@ -109,7 +121,7 @@ export class PodGCController implements Runnable {
     const now = this.clock.now();
     for (const p of pods) {
       const node = p.spec.nodeName ?? '';
-      if (node !== '' && !existing.has(node) && !this.quarantine.has(node)) this.quarantine.set(node, now + quarantineTimeMs);
+      if (node !== '' && !existing.has(node) && !this.quarantine.has(node)) this.quarantine.set(node, this.mutant === 'no-quarantine' ? now : now + quarantineTimeMs);
     }
     const deleted = await this.discoverDeletedNodes(existing, now);
     for (const p of pods) {
@@ -126,6 +138,10 @@ export class PodGCController implements Runnable {
       if (until > now) continue;
       this.quarantine.delete(node);
       if (existing.has(node)) continue;
+      if (this.mutant === 'no-quarantine') {
+        deleted.add(node);
+        continue;
+      }
       try {
         await this.client.get(nodesRef, node);
       } catch (e) {
@@ -160,10 +176,11 @@ export class PodGCController implements Runnable {
 
 export interface PodGCProcessOptions extends ControllerProcessOptions {
   terminatedPodThreshold?: number;
+  mutant?: PodGCMutant;
 }
 
 export function newPodGCManager(opts: PodGCProcessOptions, name = controllerName): Manager {
-  return singleControllerManager(controllerName, (mgr) => new PodGCController(mgr, { terminatedPodThreshold: opts.terminatedPodThreshold, logger: opts.logger }), opts, name);
+  return singleControllerManager(controllerName, (mgr) => new PodGCController(mgr, { terminatedPodThreshold: opts.terminatedPodThreshold, logger: opts.logger, mutant: opts.mutant }), opts, name);
 }
 
 export function podGCProcess(opts: PodGCProcessOptions): ProcessSpec {

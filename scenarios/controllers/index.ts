@@ -10,6 +10,8 @@ import { disruptionEvictions } from './disruption.ts';
 import { endpointsReadyPods } from './endpoints.ts';
 import { jobCompletions } from './job.ts';
 import { replicaSetScale, replicationControllerScale } from './replicaset.ts';
+import { podGCTerminated } from './podgc.ts';
+import { serviceAccountDefault } from './serviceaccount.ts';
 import { statefulSetOrdered } from './statefulset.ts';
 
 export const controllerCases: readonly ScenarioCase[] = [
@@ -22,4 +24,6 @@ export const controllerCases: readonly ScenarioCase[] = [
   cronJobConcurrency,
   disruptionEvictions,
   endpointsReadyPods,
+  serviceAccountDefault,
+  podGCTerminated,
 ];

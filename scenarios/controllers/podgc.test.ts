@@ -1,0 +1,23 @@
+// podgc-terminated: the pod garbage collector's invariants hold under random schedules, and each mutant (a
+// broken controller) is killed within a few schedules.
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { exploreMutant } from '../engine/mutants.ts';
+import { runCase } from '../engine/runner.ts';
+import { podGCTerminated } from './podgc.ts';
+
+it('under random schedules podgc keeps the newest terminated pods, spares live ones and removes orphans after the quarantine', async () => {
+  for (const seed of [1, 2, 3]) {
+    const out = await runCase(podGCTerminated, 'fixed', seed, { strategy: 'random', hints: false });
+    assert.equal(out.result.error, undefined, out.result.error);
+    assert.deepEqual(out.result.violations, [], `seed ${seed}`);
+    assert.equal(out.result.ok, true);
+  }
+});
+
+it('each mutant of the pod garbage collector is killed', async () => {
+  for (const m of podGCTerminated.mutants ?? []) {
+    const row = await exploreMutant(podGCTerminated, m, { schedules: 8, baseSeed: 1, depth: 2 });
+    assert.equal(row.ok, true, `${m.name}: ${JSON.stringify(row.firstError ?? row)}`);
+  }
+});
