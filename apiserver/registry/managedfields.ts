@@ -328,7 +328,8 @@ export function toFieldsV1(set: FieldSet): JsonMap {
   const out: JsonMap = {};
   let keys = [...set.members];
   for (const pe of set.children.keys()) if (!set.members.has(pe)) keys.push(pe);
-  if (keys.length > 1) keys = keys.sort(comparePE);
+  // Fields alone compare as whole strings (comparePE's fast path), which the built-in sort does without a callback.
+  if (keys.length > 1) keys = keys.every((k) => k.startsWith('f:')) ? keys.sort() : keys.sort(comparePE);
   for (const pe of keys) {
     const child = set.children.get(pe);
     if (!child) {
@@ -483,7 +484,12 @@ export function compareObjects(lhs: unknown, rhs: unknown, schema: FieldSchema):
       const rm = isObject(r) ? r : {};
       if (!isEmptyMap(lm) || !isEmptyMap(rm)) {
         leaf = false;
-        for (const k of keysOf(lm, rm)) stack.push({ p: at(p, `f:${k}`), l: own(lm, k), r: own(rm, k), s: s.field(k) });
+        for (const k of keysOf(lm, rm)) {
+          const lv = own(lm, k);
+          const rv = own(rm, k);
+          // The same value on both sides (what a patch did not touch is shared): nothing changed below it.
+          if (lv !== rv) stack.push({ p: at(p, `f:${k}`), l: lv, r: rv, s: s.field(k) });
+        }
       }
     } else if (kind === 'array') {
       const la = Array.isArray(l) ? l : [];
