@@ -149,19 +149,17 @@ export class PodController {
         podIP: ip,
         podIPs: [{ ip }],
         startTime,
-        containerStatuses: pod.spec.containers.map((c) => ({
-          name: c.name,
-          image: c.image ?? '',
-          imageID: c.image ?? '',
-          containerID: this.containerID(pod, c.name),
-          ready: true,
-          started: true,
-          restartCount: 0,
-          state: { running: { startedAt: startTime } },
-          lastState: {},
-        })),
+        containerStatuses: this.containerStatuses(pod, true, () => ({ running: { startedAt: startTime } })),
       },
     }, 'merge', { subresource: 'status' });
+  }
+
+  /** One ContainerStatus per container, all in the same state, as the kubelet reports them. */
+  private containerStatuses(pod: Pod, running: boolean, state: (containerID: string) => Record<string, unknown>): Record<string, unknown>[] {
+    return pod.spec.containers.map((c) => {
+      const containerID = this.containerID(pod, c.name);
+      return { name: c.name, image: c.image ?? '', imageID: c.image ?? '', containerID, ready: running, started: running, restartCount: 0, state: state(containerID), lastState: {} };
+    });
   }
 
   /** A Job pod (or one with a run time) exits 0 when its simulated run time is over. */
@@ -182,17 +180,7 @@ export class PodController {
       status: {
         phase: 'Succeeded',
         conditions,
-        containerStatuses: pod.spec.containers.map((c) => ({
-          name: c.name,
-          image: c.image ?? '',
-          imageID: c.image ?? '',
-          containerID: this.containerID(pod, c.name),
-          ready: false,
-          started: false,
-          restartCount: 0,
-          state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: pod.status?.startTime ?? now, finishedAt: now, containerID: this.containerID(pod, c.name) } },
-          lastState: {},
-        })),
+        containerStatuses: this.containerStatuses(pod, false, (containerID) => ({ terminated: { exitCode: 0, reason: 'Completed', startedAt: pod.status?.startTime ?? now, finishedAt: now, containerID } })),
       },
     }, 'merge', { subresource: 'status' });
   }
